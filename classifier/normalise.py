@@ -1,0 +1,47 @@
+"""Text normalisation shared by build time and query time.
+
+Bump ``NORMALISER_VERSION`` whenever the output of ``normalise`` changes: the manifest records
+it, so an index built with another version is reported stale.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+NORMALISER_VERSION = "1"
+
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_SPACE = re.compile(r"\s+")
+# NFKC maps full-width ASCII to half-width, but keeps CJK punctuation as it is; these are
+# the full-width marks it leaves behind that vendors mix freely with ASCII ones.
+_PUNCT = str.maketrans({"，": ",", "；": ";", "：": ":", "？": "?", "！": "!", "（": "(", "）": ")", "、": ","})
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc  # deferred: nothing heavy happens at import time
+
+    for config in ("s2twp", "s2twp.json", "s2tw", "s2tw.json"):
+        try:
+            return opencc.OpenCC(config)
+        except Exception:  # noqa: BLE001 - builds differ in which config names they accept
+            continue
+    raise RuntimeError("OpenCC has no Simplified-to-Taiwan configuration (s2twp or s2tw)")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified to Traditional Chinese with Taiwan phrasing (OpenCC s2twp)."""
+    return _converter().convert(text)
+
+
+def normalise(text: str) -> str:
+    """Canonical form of a description: NFKC width folding, Taiwan Traditional script,
+    ASCII punctuation, no control characters, single spaces, lower-case Latin."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    text = text.translate(_PUNCT)
+    text = to_traditional(text)
+    text = _SPACE.sub(" ", text).strip()
+    return text.lower()

@@ -1,0 +1,131 @@
+"""Frozen records that cross module boundaries. Codes are always strings."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+VERDICTS = ("eligible", "conditional", "ineligible")
+
+
+@dataclass(frozen=True)
+class SubItem:
+    code: str
+    name: str
+    subcategory_code: str
+    subcategory_name: str
+    category_code: str
+    category_name: str
+    definition: str
+    keywords: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"{self.category_code} {self.category_name} › {self.subcategory_code} {self.subcategory_name} › {self.code} {self.name}"
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """One FAQ question and its answer from the official briefing."""
+
+    faq: int
+    question: str
+    answer: str
+    codes: tuple[str, ...]
+    verdict: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    text: str
+    code: str
+    verdict: str = "eligible"
+    rule_ids: tuple[str, ...] = ()
+    source: str = "example"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An eligibility rule kept as data (see data/rules.jsonl)."""
+
+    id: str
+    faq: int
+    effect: str  # ineligible | conditional | redirect
+    message_zh: str
+    message_en: str
+    when_codes: tuple[str, ...] = ()
+    any_terms: tuple[str, ...] = ()
+    also_terms: tuple[str, ...] = ()
+    unless_terms: tuple[str, ...] = ()
+    redirect_to: str = ""
+    question_zh: str = ""
+    question_en: str = ""
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    rule_id: str
+    faq: int
+    effect: str
+    message_zh: str
+    message_en: str
+    matched: tuple[str, ...] = ()
+    question_zh: str = ""
+    question_en: str = ""
+
+
+@dataclass(frozen=True)
+class Precedent:
+    """A reference text that supports a suggestion: an FAQ ruling, an example or a definition."""
+
+    source: str  # faq | example | definition
+    ref: str  # FAQ number, example id or code
+    code: str
+    text: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    name: str
+    path: str
+    score: float
+    confidence: float
+    definition: str
+    matched_terms: tuple[str, ...] = ()
+    precedents: tuple[Precedent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    text: str
+    normalised: str
+    suggestions: tuple[Suggestion, ...]
+    verdict: str
+    rule_hits: tuple[RuleHit, ...] = ()
+    needs_review: bool = False
+    review_reasons: tuple[str, ...] = ()
+    follow_up: tuple[str, ...] = ()
+    truncated: bool = False
+    scores: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def best(self) -> Suggestion:
+        return self.suggestions[0]
+
+    @property
+    def code(self) -> str:
+        return self.suggestions[0].code
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(hit.rule_id for hit in self.rule_hits)
+
+    def to_dict(self, *, with_scores: bool = False) -> dict:
+        data = asdict(self)
+        if not with_scores:
+            data.pop("scores")
+        return data

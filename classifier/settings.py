@@ -1,0 +1,53 @@
+"""Paths and model name as a frozen dataclass; environment variables override the defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "google/embeddinggemma-300m"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = PROJECT_ROOT / "data"
+    models_dir: Path = PROJECT_ROOT / "models"
+    cache_dir: Path = Path.home() / ".cache" / "ai-registry-classifier"
+    # The default name resolves to the PyPI-assembled copy in cache_dir; any other
+    # sentence-transformers name or local path is passed to SentenceTransformer as is.
+    model: str = DEFAULT_MODEL
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        env = os.environ
+        base = cls()
+        values = {
+            "data_dir": Path(env["AIREG_DATA_DIR"]) if env.get("AIREG_DATA_DIR") else base.data_dir,
+            "models_dir": Path(env["AIREG_MODELS_DIR"]) if env.get("AIREG_MODELS_DIR") else base.models_dir,
+            "cache_dir": Path(env["AIREG_CACHE_DIR"]) if env.get("AIREG_CACHE_DIR") else base.cache_dir,
+            "model": env.get("AIREG_MODEL") or base.model,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(base, **values)
+
+    @property
+    def taxonomy_path(self) -> Path:
+        return self.data_dir / "taxonomy.csv"
+
+    @property
+    def faq_path(self) -> Path:
+        return self.data_dir / "faq_examples.csv"
+
+    @property
+    def examples_path(self) -> Path:
+        return self.data_dir / "examples.csv"
+
+    @property
+    def rules_path(self) -> Path:
+        return self.data_dir / "rules.jsonl"
+
+    @property
+    def dev_eval_path(self) -> Path:
+        return self.data_dir / "dev_eval.csv"
