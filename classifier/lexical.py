@@ -7,7 +7,9 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -26,6 +28,8 @@ class Tokenizer:
         self.user_words = tuple(sorted({w for w in user_words if len(w) >= 2}))
         self._jieba = None
         self._lock = threading.Lock()
+        # Folds and repeated batches see the same texts again; segmenting is the slow part.
+        self._cached_words = lru_cache(maxsize=50_000)(self._words)
 
     def __getstate__(self):
         return {"user_words": self.user_words}
@@ -48,6 +52,9 @@ class Tokenizer:
 
     def words(self, text: str) -> list[str]:
         """Content words: jieba tokens of two or more characters and Latin words."""
+        return list(self._cached_words(text))
+
+    def _words(self, text: str) -> tuple[str, ...]:
         seg = self._segmenter()
         out = []
         for token in seg.lcut(text, HMM=True):
@@ -59,7 +66,7 @@ class Tokenizer:
                     out.append(token)
             else:
                 out.extend(w for w in _LATIN.findall(token) if w not in _STOP)
-        return out
+        return tuple(out)
 
     def __call__(self, text: str) -> list[str]:
         tokens = self.words(text)
@@ -69,4 +76,4 @@ class Tokenizer:
 
 
 def make_vectorizer(tokenizer: Tokenizer) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer=tokenizer, sublinear_tf=True, min_df=1, norm="l2", dtype=float)
+    return TfidfVectorizer(analyzer=tokenizer, sublinear_tf=True, min_df=1, norm="l2", dtype=np.float64)

@@ -113,7 +113,7 @@ def _code_key(code: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in str(code).split("."))
 
 
-class ConfidenceCalibrator:
+class ConfidenceCalibrator(BaseEstimator):
     """Isotonic map from the raw top-1 probability to the observed rate of being right."""
 
     def fit(self, raw: np.ndarray, correct: np.ndarray) -> ConfidenceCalibrator:

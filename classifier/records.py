@@ -59,6 +59,7 @@ class Rule:
     any_terms: tuple[str, ...] = ()
     also_terms: tuple[str, ...] = ()
     unless_terms: tuple[str, ...] = ()
+    unless_rules: tuple[str, ...] = ()
     redirect_to: str = ""
     question_zh: str = ""
     question_en: str = ""

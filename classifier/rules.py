@@ -1,7 +1,8 @@
 """Eligibility rules, loaded from data/rules.jsonl, and their application.
 
-A rule fires when the suggested (or explicitly claimed) code matches ``when_codes``, one of
-``any_terms`` and one of ``also_terms`` occur un-negated, and none of ``unless_terms`` does.
+A rule fires when the suggested code matches ``when_codes``, one of ``any_terms`` and one of
+``also_terms`` occur un-negated, none of ``unless_terms`` does, and none of ``unless_rules``
+fired before it (rules apply in file order).
 A term is literal text after ``normalise``; ``~`` inside a term allows a short gap within
 one clause (``代理~產品`` matches 「代理國外的產品」).
 """
@@ -23,7 +24,7 @@ _GAP = r"[^,.;:!?。\n]{0,8}"
 # Negation or contrast cues: a match they precede does not count (「不只是RFID」, 「沒有使用深度學習」).
 _NEGATED = re.compile(
     r"(?:(?:沒有|並未|未曾|未使用|未採用|並無|不使用|不含|不涉及|並非|不是|不只|不僅|不單|除了|而非|"
-    r"(?<![a-z])(?:without|not only|not just|not|no|isn't|aren't|rather than|instead of))[^,.;:!?。]{0,4}"
+    r"(?<![a-z])(?:without|not only|not just|not|no|isn't|aren't|rather than|instead of))[^,.;:!?。]{0,8}"
     r"|[不未沒無非])$"
 )
 _CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\d.])")
@@ -45,7 +46,7 @@ def _positive_matches(patterns: tuple[re.Pattern, ...], text: str) -> list[str]:
     found = []
     for pattern in patterns:
         for match in pattern.finditer(text):
-            if not _NEGATED.search(text[max(0, match.start() - 12):match.start()]):
+            if not _NEGATED.search(text[max(0, match.start() - 16):match.start()]):
                 found.append(match.group(0))
                 break
     return found
@@ -148,14 +149,25 @@ class RuleSet:
     def by_id(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
 
-    def redirects(self, normalised_text: str, top_code: str) -> list[RuleHit]:
-        return [hit for c in self._compiled if c.rule.effect == "redirect"
-                if (hit := c.match(normalised_text, (top_code,)))]
+    def applies_to(self, rule_id: str, code: str) -> bool:
+        """Whether the rule's ``when_codes`` cover ``code``."""
+        return next(c for c in self._compiled if c.rule.id == rule_id).applies_to((code,))
 
-    def evaluate(self, normalised_text: str, codes: tuple[str, ...], *, skip: set[str] = frozenset()) -> list[RuleHit]:
-        """Non-redirect rules that fire for these candidate codes (the suggestion, then claimed codes)."""
-        return [hit for c in self._compiled if c.rule.effect != "redirect" and c.rule.id not in skip
+    def redirects(self, normalised_text: str, codes: tuple[str, ...]) -> list[RuleHit]:
+        """Redirect rules for the suggested code or a code the text claims (「可以申請 4.12.1 嗎?」)."""
+        return [hit for c in self._compiled if c.rule.effect == "redirect"
                 if (hit := c.match(normalised_text, codes))]
+
+    def evaluate(self, normalised_text: str, code: str) -> list[RuleHit]:
+        """Verdict rules (ineligible, conditional, note) that fire for the suggested code."""
+        fired: list[RuleHit] = []
+        for compiled in self._compiled:
+            rule = compiled.rule
+            if rule.effect == "redirect" or any(h.rule_id in rule.unless_rules for h in fired):
+                continue
+            if hit := compiled.match(normalised_text, (code,)):
+                fired.append(hit)
+        return fired
 
 
 def verdict_of(hits: list[RuleHit] | tuple[RuleHit, ...]) -> str:

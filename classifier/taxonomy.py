@@ -143,10 +143,10 @@ def load_faq(path: Path, taxonomy: Taxonomy) -> tuple[Ruling, ...]:
     return rulings
 
 
-def faq_precedents(path: Path) -> dict[int, str]:
-    """FAQ number → the code its question exemplifies (only rulings that name one)."""
+def faq_precedents(path: Path) -> dict[int, tuple[str, str]]:
+    """FAQ number → (the code its question exemplifies, the question), for rulings that name one."""
     frame = read_csv_str(path, FAQ_COLUMNS)
-    return {int(r.faq): r.precedent_code for r in frame.itertuples(index=False) if r.precedent_code}
+    return {int(r.faq): (r.precedent_code, r.question) for r in frame.itertuples(index=False) if r.precedent_code}
 
 
 def load_examples(path: Path, taxonomy: Taxonomy, *, source: str = "example") -> tuple[Example, ...]:

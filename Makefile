@@ -1,0 +1,48 @@
+# One obvious entry point for people and for CI. Everything is installed into .venv.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.installed
+INDEX  := models/manifest.json
+APP_PORT ?= 8501
+
+.PHONY: run test lint bench build model demo venv clean browser-deps
+
+venv: $(STAMP)
+
+# torch first: its CPU build is on this machine's disk, a plain `torch` would pull CUDA.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check torch==2.13.0
+	$(PIP) install -q --disable-pip-version-check -e ".[app,dev]"
+	touch $(STAMP)
+
+model: $(STAMP)
+	$(PY) -m classifier fetch-model
+
+$(INDEX): $(STAMP) data/taxonomy.csv data/faq_examples.csv data/examples.csv data/ranker.json
+	$(PY) -m classifier fetch-model
+	$(PY) -m classifier build
+
+build: $(STAMP)
+	$(PY) -m classifier fetch-model
+	$(PY) -m classifier build
+
+demo: $(INDEX)
+	$(PY) -m classifier classify "我們的產品是基於人臉辨識的員工打卡系統，已導入多家企業"
+
+run: $(INDEX)
+	$(PY) -m classifier classify "我們的產品是基於人臉辨識的員工打卡系統，已導入多家企業"
+
+test: $(INDEX)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check classifier tests app.py scripts
+
+bench: $(INDEX)
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf models/index.joblib models/manifest.json

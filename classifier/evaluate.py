@@ -1,0 +1,150 @@
+"""Accuracy, verdict accuracy, per-category table, coverage against precision and calibration."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .pipeline import Classifier
+from .records import Prediction
+from .tables import require_column
+
+
+@dataclass(frozen=True)
+class CoveragePoint:
+    threshold: float
+    coverage: float
+    precision: float
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    n: int
+    top1: float
+    top3: float
+    verdict_accuracy: float
+    rule_rows: int
+    rule_top1: float
+    rule_verdict_accuracy: float
+    per_category: list[dict] = field(default_factory=list)
+    per_style: list[dict] = field(default_factory=list)
+    coverage: list[CoveragePoint] = field(default_factory=list)
+    coverage_at: dict[str, float] = field(default_factory=dict)
+    reliability: list[dict] = field(default_factory=list)
+    expected_calibration_error: float = 0.0
+    errors: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def coverage_curve(confidence: np.ndarray, correct: np.ndarray) -> list[CoveragePoint]:
+    """Accept predictions at or above each threshold: what share is accepted, and how many are right."""
+    points = []
+    for threshold in np.round(np.arange(0.0, 1.0001, 0.01), 2):
+        accepted = confidence >= threshold
+        if accepted.sum() == 0:
+            points.append(CoveragePoint(float(threshold), 0.0, 1.0))
+            continue
+        points.append(CoveragePoint(float(threshold), float(accepted.mean()), float(correct[accepted].mean())))
+    return points
+
+
+def coverage_at_precision(curve: list[CoveragePoint], target: float) -> float:
+    """The largest coverage whose precision reaches ``target`` (0 when none does)."""
+    return max((p.coverage for p in curve if p.precision >= target and p.coverage > 0), default=0.0)
+
+
+def reliability_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> tuple[list[dict], float]:
+    edges = np.linspace(0, 1, bins + 1)
+    rows, ece = [], 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (confidence >= lo) & ((confidence < hi) if hi < 1 else (confidence <= hi))
+        if inside.sum() == 0:
+            continue
+        mean_conf, accuracy = float(confidence[inside].mean()), float(correct[inside].mean())
+        rows.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(inside.sum()), "confidence": mean_conf, "accuracy": accuracy})
+        ece += inside.mean() * abs(mean_conf - accuracy)
+    return rows, float(ece)
+
+
+def score(predictions: list[Prediction], gold_codes: list[str], gold_verdicts: list[str],
+          rule_ids: list[str], styles: list[str] | None = None) -> EvalReport:
+    """Compare predictions with gold labels. Several acceptable codes may be joined with ';'."""
+    acceptable = [set(str(g).split(";")) for g in gold_codes]
+    top1 = np.array([p.code in ok for p, ok in zip(predictions, acceptable)])
+    top3 = np.array([any(s.code in ok for s in p.suggestions[:3]) for p, ok in zip(predictions, acceptable)])
+    verdict_ok = np.array([p.verdict == g for p, g in zip(predictions, gold_verdicts)])
+    confidence = np.array([p.best.confidence for p in predictions])
+    has_rule = np.array([bool(str(r).strip()) for r in rule_ids])
+    categories = [sorted(ok)[0].split(".")[0] for ok in acceptable]
+    frame = pd.DataFrame({"category": categories, "top1": top1, "top3": top3, "verdict": verdict_ok,
+                          "style": styles or [""] * len(predictions)})
+    per_category = [
+        {"category": c, "n": int(len(g)), "top1": float(g.top1.mean()), "top3": float(g.top3.mean()),
+         "verdict_accuracy": float(g.verdict.mean())}
+        for c, g in frame.groupby("category", sort=True)
+    ]
+    per_style = [
+        {"style": s, "n": int(len(g)), "top1": float(g.top1.mean()), "top3": float(g.top3.mean())}
+        for s, g in frame.groupby("style", sort=True) if s
+    ]
+    curve = coverage_curve(confidence, top1)
+    reliability, ece = reliability_bins(confidence, top1.astype(float))
+    errors = [
+        {"row": i, "gold": g, "predicted": p.code, "top3": ";".join(s.code for s in p.suggestions[:3]),
+         "gold_verdict": gv, "verdict": p.verdict, "rule_ids": ";".join(p.rule_ids), "text": p.text[:120]}
+        for i, (p, g, gv, ok, vok) in enumerate(zip(predictions, gold_codes, gold_verdicts, top1, verdict_ok))
+        if not ok or not vok
+    ]
+    return EvalReport(
+        n=len(predictions), top1=float(top1.mean()), top3=float(top3.mean()),
+        verdict_accuracy=float(verdict_ok.mean()), rule_rows=int(has_rule.sum()),
+        rule_top1=float(top1[has_rule].mean()) if has_rule.any() else 0.0,
+        rule_verdict_accuracy=float(verdict_ok[has_rule].mean()) if has_rule.any() else 0.0,
+        per_category=per_category, per_style=per_style, coverage=curve,
+        coverage_at={"0.95": coverage_at_precision(curve, 0.95), "0.97": coverage_at_precision(curve, 0.97)},
+        reliability=reliability, expected_calibration_error=ece, errors=errors,
+    )
+
+
+def evaluate_frame(classifier: Classifier, frame: pd.DataFrame, *, text_column: str = "text") -> EvalReport:
+    for column in (text_column, "code"):
+        require_column(frame, column, "text" if column == text_column else "label")
+    if frame.empty:
+        raise InputError("Expected labelled rows to evaluate; the file has none.")
+    predictions = classifier.classify_many(frame[text_column].tolist())
+    verdicts = frame["verdict"].tolist() if "verdict" in frame.columns else ["eligible"] * len(frame)
+    rule_ids = frame["rule_ids"].tolist() if "rule_ids" in frame.columns else [""] * len(frame)
+    styles = frame["style"].tolist() if "style" in frame.columns else None
+    return score(predictions, frame["code"].tolist(), verdicts, rule_ids, styles)
+
+
+def format_report(report: EvalReport, *, show_errors: int = 0) -> str:
+    lines = [
+        f"rows: {report.n}",
+        f"top-1: {report.top1:.3f}   top-3: {report.top3:.3f}   verdict accuracy: {report.verdict_accuracy:.3f}",
+        f"rulings rows: {report.rule_rows}   their top-1: {report.rule_top1:.3f}   their verdict accuracy: {report.rule_verdict_accuracy:.3f}",
+        f"coverage at precision 0.95: {report.coverage_at['0.95']:.3f}   at 0.97: {report.coverage_at['0.97']:.3f}",
+        f"expected calibration error: {report.expected_calibration_error:.3f}",
+        "",
+        "category     n   top-1  top-3  verdict",
+    ]
+    lines += [f"{r['category']:<9}{r['n']:>5}   {r['top1']:.3f}  {r['top3']:.3f}  {r['verdict_accuracy']:.3f}"
+              for r in report.per_category]
+    if report.per_style:
+        lines += ["", "style          n   top-1  top-3"]
+        lines += [f"{r['style']:<12}{r['n']:>4}   {r['top1']:.3f}  {r['top3']:.3f}" for r in report.per_style]
+    lines += ["", "confidence ≥   coverage  precision"]
+    lines += [f"   {p.threshold:.2f}        {p.coverage:.3f}     {p.precision:.3f}"
+              for p in report.coverage if round(p.threshold * 10, 6) == int(round(p.threshold * 10, 6))]
+    lines += ["", "reliability: bin  n  confidence  accuracy"]
+    lines += [f"   {r['bin']}  {r['n']:>4}  {r['confidence']:.3f}  {r['accuracy']:.3f}" for r in report.reliability]
+    if show_errors:
+        lines += ["", f"first {show_errors} misses (gold → predicted):"]
+        lines += [f"   {e['gold']} → {e['predicted']} [{e['top3']}] {e['gold_verdict']}→{e['verdict']} {e['rule_ids']}  {e['text']}"
+                  for e in report.errors[:show_errors]]
+    return "\n".join(lines)

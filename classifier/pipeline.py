@@ -1,0 +1,340 @@
+"""The `Classifier` facade: text → normalise → dense + lexical features → rank → rules → explain."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from . import artifacts
+from .embedding import CachedEncoder, Encoder, SentenceTransformerEncoder
+from .errors import DataFileError, InputError
+from .explain import ItemVocabulary, matched_terms, top_precedents
+from .lexical import Tokenizer, make_vectorizer
+from .normalise import normalise
+from .ranker import ConfidenceCalibrator, NeighbourRanker, softmax
+from .records import Example, Prediction, RuleHit, Suggestion
+from .references import Reference, build_references
+from .rules import RuleSet, claimed_codes, verdict_of
+from .settings import Settings
+from .taxonomy import Taxonomy, faq_precedents, load_examples, load_faq, load_taxonomy
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RankerConfig:
+    """Ranking and review settings; the tuned values live in data/ranker.json."""
+
+    dense_weight: float = 1.0
+    lexical_weight: float = 0.3
+    per_class: int = 2
+    decay: float = 0.5
+    temperature: float = 0.03
+    review_confidence: float = 0.6
+    review_margin: float = 0.01
+    max_chars: int = 2000
+    top_k: int = 5
+    cv_folds: int = 5
+
+    @classmethod
+    def load(cls, path: Path) -> RankerConfig:
+        if not path.is_file():
+            return cls()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise DataFileError(f"{path.name}: expected a JSON object of ranker settings; {exc}.") from exc
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known - {"_comment"})
+        if unknown:
+            raise DataFileError(f"{path.name}: unknown settings {unknown}; expected some of {sorted(known)}.")
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def check_text(text: object, max_chars: int) -> tuple[str, bool]:
+    """Normalised text and whether it was cut, or InputError for text that cannot be classified."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        raise InputError("Expected a product description; found an empty value. Type a description of the product or service.")
+    if not isinstance(text, str):
+        raise InputError(f"Expected the description as text; found {type(text).__name__}.")
+    cleaned = normalise(text)
+    if not any(ch.isalnum() for ch in cleaned):
+        raise InputError(
+            "Expected a product description with words in it; found "
+            + ("an empty text" if not cleaned else f"only symbols ({cleaned[:20]!r})")
+            + ". Describe what the product or service does."
+        )
+    if len(cleaned) > max_chars:
+        return cleaned[:max_chars], True
+    return cleaned, False
+
+
+class Features:
+    """Hybrid feature space: √w_d · dense embedding ⊕ √w_l · TF-IDF, each L2-normalised."""
+
+    def __init__(self, encoder: Encoder, vectorizer, dense_weight: float, lexical_weight: float):
+        self.encoder = encoder
+        self.vectorizer = vectorizer
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+
+    def combine(self, dense: np.ndarray, lexical) -> sparse.csr_matrix:
+        return sparse.hstack([
+            sparse.csr_matrix(dense * math.sqrt(self.dense_weight)),
+            lexical * math.sqrt(self.lexical_weight),
+        ]).tocsr()
+
+    def transform(self, texts: list[str], kind: str) -> sparse.csr_matrix:
+        return self.combine(self.encoder.encode(texts, kind), self.vectorizer.transform(texts))
+
+
+def default_encoder(settings: Settings, model: str | None = None, *, fetch: bool = False) -> Encoder:
+    name = model or settings.model
+    inner = SentenceTransformerEncoder(name, settings.cache_dir, fetch=fetch)
+    return CachedEncoder(inner, settings.cache_dir / "embeddings.sqlite")
+
+
+def _tokenizer_words(taxonomy: Taxonomy) -> list[str]:
+    words = []
+    for item in taxonomy.items:
+        for raw in (*item.keywords, *item.aliases, *item.name.split("/"), item.subcategory_name):
+            words.append(normalise(raw))
+    return words
+
+
+def _data_inputs(settings: Settings) -> dict[str, Path]:
+    return {"taxonomy.csv": settings.taxonomy_path, "faq_examples.csv": settings.faq_path,
+            "examples.csv": settings.examples_path}
+
+
+class Classifier:
+    """Suggest the best sub-item for a product description, with reasons and an eligibility verdict.
+
+    Build once with :meth:`build` (or ``python -m classifier build``), then :meth:`load` and call
+    :meth:`classify` or :meth:`classify_many`. An instance is read-only after construction, so one
+    instance can serve many threads (the Streamlit page shares one across sessions).
+    """
+
+    def __init__(self, *, taxonomy: Taxonomy, rules: RuleSet, references: list[Reference],
+                 features: Features, ranker: NeighbourRanker, calibrator: ConfidenceCalibrator,
+                 config: RankerConfig, manifest: dict | None = None):
+        self.taxonomy = taxonomy
+        self.rules = rules
+        self.references = references
+        self.features = features
+        self.ranker = ranker
+        self.calibrator = calibrator
+        self.config = config
+        self.manifest = manifest or {}
+        self.tokenizer: Tokenizer = features.vectorizer.analyzer
+        self._vocab = {item.code: ItemVocabulary.of(item, self.tokenizer) for item in taxonomy.items}
+        self._rows_by_code = {
+            code: np.flatnonzero(ranker.labels_ == i) for i, code in enumerate(ranker.classes_)
+        }
+        self._known = set(taxonomy.codes)
+        self._ref_words = [None] * len(references)
+
+    # ----------------------------------------------------------------- build / load
+    @classmethod
+    def build(cls, settings: Settings | None = None, *, encoder: Encoder | None = None,
+              config: RankerConfig | None = None, extra_examples: Sequence[Example] = (),
+              progress: Progress | None = None) -> Classifier:
+        """Fit the index from the data files (and any extra reviewed examples)."""
+        settings = settings or Settings.from_env()
+        say = progress or (lambda _m: None)
+        config = config or RankerConfig.load(settings.data_dir / "ranker.json")
+        taxonomy = load_taxonomy(settings.taxonomy_path)
+        load_faq(settings.faq_path, taxonomy)
+        rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
+        examples = load_examples(settings.examples_path, taxonomy) + tuple(extra_examples)
+        references = build_references(taxonomy, faq_precedents(settings.faq_path), examples)
+        encoder = encoder or default_encoder(settings, fetch=True)
+        say(f"encoding {len(references)} reference texts with {encoder.name}")
+        texts = [normalise(r.text) for r in references]
+        dense = encode_references(encoder, references, texts)
+        tokenizer = Tokenizer(_tokenizer_words(taxonomy))
+        vectorizer = make_vectorizer(tokenizer).fit(texts)
+        features = Features(encoder, vectorizer, config.dense_weight, config.lexical_weight)
+        X = features.combine(dense, vectorizer.transform(texts))
+        labels = np.array([r.code for r in references], dtype=object)
+        ranker = NeighbourRanker(config.per_class, config.decay, config.temperature).fit(X, labels)
+        say("calibrating confidence with cross-validation over the examples")
+        raw, correct = cross_validated_top1(references, dense, texts, tokenizer, config)
+        calibrator = ConfidenceCalibrator().fit(raw, correct)
+        return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
+                   calibrator=calibrator, config=config,
+                   manifest={"model": encoder.name, "cv_top1": float(np.mean(correct)) if len(correct) else None})
+
+    def save(self, settings: Settings | None = None) -> dict:
+        settings = settings or Settings.from_env()
+        state = {
+            "references": [asdict(r) for r in self.references],
+            "index": self.ranker.index_, "labels": list(self.ranker.classes_[self.ranker.labels_]),
+            "vectorizer": self.features.vectorizer, "calibrator": self.calibrator,
+            "config": asdict(self.config),
+        }
+        extra = {
+            "taxonomy_version": self.taxonomy.version,
+            "counts": {"references": len(self.references), "items": len(self.taxonomy.items), "rules": len(self.rules)},
+            "config": asdict(self.config),
+            "cv_top1": self.manifest.get("cv_top1"),
+        }
+        self.manifest = artifacts.save(state, settings.models_dir, model=self.features.encoder.name,
+                                       inputs=_data_inputs(settings), extra=extra)
+        return self.manifest
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, *, encoder: Encoder | None = None) -> Classifier:
+        """Load the built index; refuse it when stale or damaged, naming the rebuild command."""
+        settings = settings or Settings.from_env()
+        manifest = artifacts.read_manifest(settings.models_dir)
+        encoder = encoder or default_encoder(settings, manifest.get("model"))
+        state, manifest = artifacts.load(settings.models_dir, model=encoder.name, inputs=_data_inputs(settings))
+        taxonomy = load_taxonomy(settings.taxonomy_path)
+        rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
+        config = RankerConfig(**state["config"])
+        references = [Reference(**r) for r in state["references"]]
+        features = Features(encoder, state["vectorizer"], config.dense_weight, config.lexical_weight)
+        ranker = NeighbourRanker(config.per_class, config.decay, config.temperature).fit(state["index"], state["labels"])
+        return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
+                   calibrator=state["calibrator"], config=config, manifest=manifest)
+
+    # ----------------------------------------------------------------- classify
+    def classify(self, text: str, *, top_k: int | None = None) -> Prediction:
+        """Classify one description; raises InputError when it cannot be classified."""
+        return self.classify_many([text], top_k=top_k)[0]
+
+    def classify_many(self, texts: Sequence[str], *, top_k: int | None = None, batch_size: int = 64,
+                      progress: Callable[[int], None] | None = None) -> list[Prediction]:
+        """Classify many descriptions in order; raises InputError naming the first bad position."""
+        prepared = []
+        for position, text in enumerate(texts):
+            try:
+                prepared.append(check_text(text, self.config.max_chars))
+            except InputError as exc:
+                raise InputError(f"Row {position}: {exc}") from exc
+        k = top_k or self.config.top_k
+        out: list[Prediction] = []
+        for start in range(0, len(prepared), batch_size):
+            chunk = prepared[start:start + batch_size]
+            normalised = [c[0] for c in chunk]
+            X = self.features.transform(normalised, "query")
+            sims = self.ranker.similarities(X)
+            scores = self.ranker.scores_from_similarities(sims)
+            probs = softmax(scores, self.config.temperature)
+            for i, (norm, truncated) in enumerate(chunk):
+                out.append(self._predict_one(texts[start + i], norm, truncated, sims[i], scores[i], probs[i], k))
+            if progress:
+                progress(len(chunk))
+        return out
+
+    def _predict_one(self, text, norm, truncated, sims, scores, probs, k) -> Prediction:
+        classes = self.ranker.classes_
+        order = list(np.argsort(-scores, kind="stable"))
+        first = classes[order[0]]
+        redirect_hits = self.rules.redirects(norm, (first, *claimed_codes(norm, self._known)))
+        for hit in redirect_hits:
+            if not self.rules.applies_to(hit.rule_id, first):
+                continue  # it explains why a claimed code is not suggested; the ranking stands
+            target = self._redirect_target(hit, classes, order)
+            if target is not None:
+                order.remove(target)
+                order.insert(0, target)
+        top = classes[order[0]]
+        hits = list(redirect_hits) + self.rules.evaluate(norm, top)
+        verdict = verdict_of(hits)
+        scale = float(self.calibrator.transform(probs[order[0]])[0]) / max(float(probs[order[0]]), 1e-9)
+        query_words = self.tokenizer.words(norm)
+        suggestions = []
+        for rank, idx in enumerate(order[:k]):
+            code = classes[idx]
+            item = self.taxonomy[code]
+            precedents = top_precedents(sims, self._rows_by_code[code], self.references)
+            precedent_words = set().union(*(self._words_of(p) for p in precedents)) if precedents else set()
+            suggestions.append(Suggestion(
+                code=code, name=item.name, path=item.path, score=round(float(scores[idx]), 4),
+                confidence=round(min(1.0, float(probs[idx]) * scale), 4), definition=item.definition,
+                matched_terms=matched_terms(norm, query_words, self._vocab[code], precedent_words),
+                precedents=precedents,
+            ))
+        reasons = self._review_reasons(suggestions, scores, order, verdict, redirect_hits)
+        return Prediction(
+            text=text, normalised=norm, suggestions=tuple(suggestions), verdict=verdict,
+            rule_hits=tuple(hits), needs_review=bool(reasons), review_reasons=reasons,
+            follow_up=tuple(dict.fromkeys(h.question_zh for h in hits if h.question_zh)),
+            truncated=truncated, scores={c: round(float(s), 4) for c, s in zip(classes, scores)},
+        )
+
+    def _words_of(self, precedent) -> set[str]:
+        return set(self.tokenizer.words(normalise(precedent.text)))
+
+    def _redirect_target(self, hit: RuleHit, classes, order) -> int | None:
+        rule = self.rules.by_id(hit.rule_id)
+        target = rule.redirect_to
+        if target.startswith("category:"):
+            prefix = target.split(":", 1)[1] + "."
+            return next((i for i in order[1:] if classes[i].startswith(prefix)), None)
+        positions = np.flatnonzero(classes == target)
+        return int(positions[0]) if len(positions) else None
+
+    def _review_reasons(self, suggestions, scores, order, verdict, redirect_hits) -> tuple[str, ...]:
+        reasons = []
+        if suggestions[0].confidence < self.config.review_confidence:
+            reasons.append("low_confidence")
+        if len(order) > 1 and scores[order[0]] - scores[order[1]] < self.config.review_margin:
+            reasons.append("close_runner_up")
+        if verdict == "conditional":
+            reasons.append("conditional_verdict")
+        if redirect_hits:
+            reasons.append("redirected_by_rule")
+        return tuple(reasons)
+
+
+def encode_references(encoder: Encoder, references: list[Reference], texts: list[str]) -> np.ndarray:
+    """Encode each reference with its own prompt, keeping the input order."""
+    dense: np.ndarray | None = None
+    for prompt in ("document", "query"):
+        rows = [i for i, r in enumerate(references) if r.prompt == prompt]
+        if not rows:
+            continue
+        vectors = encoder.encode([texts[i] for i in rows], prompt)
+        if dense is None:
+            dense = np.zeros((len(references), vectors.shape[1]), dtype=np.float32)
+        dense[rows] = vectors
+    return dense
+
+
+def cross_validated_top1(references: list[Reference], dense: np.ndarray, texts: list[str],
+                         tokenizer: Tokenizer, config: RankerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold raw top-1 probability and correctness for every example reference.
+
+    Definitions and FAQ precedents stay in every fold's index; each example is scored by an index
+    (and TF-IDF vocabulary) that never saw it. Examples carry the query prompt, so their vectors
+    serve as queries as they are. Only the examples are used, never dev_eval.
+    """
+    example_rows = np.array([i for i, r in enumerate(references) if r.source not in ("definition", "name", "faq")])
+    if len(example_rows) < config.cv_folds * 2:
+        return np.array([]), np.array([])
+    rng = np.random.default_rng(0)
+    folds = np.array_split(rng.permutation(example_rows), config.cv_folds)
+    labels = np.array([r.code for r in references], dtype=object)
+    raw, correct = [], []
+    for held in folds:
+        keep = np.setdiff1d(np.arange(len(references)), held)
+        vectorizer = make_vectorizer(tokenizer).fit([texts[i] for i in keep])
+        features = Features(None, vectorizer, config.dense_weight, config.lexical_weight)
+        index = features.combine(dense[keep], vectorizer.transform([texts[i] for i in keep]))
+        ranker = NeighbourRanker(config.per_class, config.decay, config.temperature).fit(index, labels[keep])
+        queries = features.combine(dense[held], vectorizer.transform([texts[i] for i in held]))
+        probs = softmax(ranker.decision_function(queries), config.temperature)
+        best = np.argmax(probs, axis=1)
+        raw.extend(probs[np.arange(len(held)), best])
+        correct.extend(ranker.classes_[best] == labels[held])
+    return np.asarray(raw), np.asarray(correct, dtype=float)
+
