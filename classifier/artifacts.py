@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def save(state: dict, models_dir: Path, *, model: str, inputs: dict[str, Path], 
     _atomic_write(index_path, lambda p: joblib.dump(state, p, compress=3))
     manifest = {
         "format": FORMAT_VERSION,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model,
         "normaliser_version": NORMALISER_VERSION,
         "index_file": INDEX_FILE,
@@ -116,7 +115,3 @@ def load(models_dir: Path, *, model: str | None, inputs: dict[str, Path]) -> tup
     except Exception as exc:  # noqa: BLE001 - any failure here means a damaged file
         raise ArtifactError(f"{index_path.name} could not be read ({exc}). Run `{REBUILD}` to rebuild it.") from exc
     return state, manifest
-
-
-def fingerprint(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -92,7 +92,7 @@ class HashingEncoder:
 
 
 def text_key(model_name: str, kind: str, text: str) -> str:
-    return hashlib.sha256(f"{model_name}\x1f{kind}\x1f{text}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{model_name}\x1f{kind}\x1f{text}".encode()).hexdigest()
 
 
 class CachedEncoder:

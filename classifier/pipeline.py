@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from . import artifacts
-from .embedding import CachedEncoder, Encoder, SentenceTransformerEncoder
+from .embedding import CachedEncoder, Encoder, HashingEncoder, SentenceTransformerEncoder
 from .errors import DataFileError, InputError
 from .explain import ItemVocabulary, matched_terms, top_precedents
 from .lexical import Tokenizer, make_vectorizer
@@ -95,7 +95,10 @@ class Features:
 
 
 def default_encoder(settings: Settings, model: str | None = None, *, fetch: bool = False) -> Encoder:
+    """The configured encoder behind a text-hash cache; ``hashing-N`` names the fast stand-in."""
     name = model or settings.model
+    if name.startswith("hashing-") and name[len("hashing-"):].isdigit():
+        return HashingEncoder(int(name[len("hashing-"):]))
     inner = SentenceTransformerEncoder(name, settings.cache_dir, fetch=fetch)
     return CachedEncoder(inner, settings.cache_dir / "embeddings.sqlite")
 
@@ -138,7 +141,6 @@ class Classifier:
             code: np.flatnonzero(ranker.labels_ == i) for i, code in enumerate(ranker.classes_)
         }
         self._known = set(taxonomy.codes)
-        self._ref_words = [None] * len(references)
 
     # ----------------------------------------------------------------- build / load
     @classmethod
@@ -218,6 +220,8 @@ class Classifier:
             try:
                 prepared.append(check_text(text, self.config.max_chars))
             except InputError as exc:
+                if len(texts) == 1:
+                    raise
                 raise InputError(f"Row {position}: {exc}") from exc
         k = top_k or self.config.top_k
         out: list[Prediction] = []
@@ -252,7 +256,7 @@ class Classifier:
         scale = float(self.calibrator.transform(probs[order[0]])[0]) / max(float(probs[order[0]]), 1e-9)
         query_words = self.tokenizer.words(norm)
         suggestions = []
-        for rank, idx in enumerate(order[:k]):
+        for idx in order[:k]:
             code = classes[idx]
             item = self.taxonomy[code]
             precedents = top_precedents(sims, self._rows_by_code[code], self.references)

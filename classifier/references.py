@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from .records import Example, SubItem
 from .taxonomy import Taxonomy
 
-
 DOCUMENT_SOURCES = ("definition", "name")
 
 

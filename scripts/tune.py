@@ -10,8 +10,6 @@ import json
 import sys
 from dataclasses import asdict, replace
 
-import numpy as np
-
 from classifier.lexical import Tokenizer
 from classifier.normalise import normalise
 from classifier.pipeline import RankerConfig, _tokenizer_words, cross_validated_top1, default_encoder, encode_references

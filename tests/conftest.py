@@ -1,0 +1,48 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from classifier.embedding import HashingEncoder
+from classifier.settings import PROJECT_ROOT, Settings
+
+DATA = PROJECT_ROOT / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_paths(tmp_path, monkeypatch):
+    """Every test gets its own models/ and cache; the real model's folder is read, never written."""
+    monkeypatch.setenv("AIREG_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("AIREG_DATA_DIR", str(DATA))
+    monkeypatch.delenv("AIREG_MODEL", raising=False)
+    yield
+
+
+def copy_data(target: Path) -> Path:
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def stub_settings(tmp_path_factory) -> Settings:
+    root = tmp_path_factory.mktemp("stub")
+    return Settings(data_dir=DATA, models_dir=root / "models", cache_dir=root / "cache", model="hashing-512")
+
+
+@pytest.fixture(scope="session")
+def stub_classifier(stub_settings):
+    """The real data with the deterministic stand-in encoder: fast, and exercises every step."""
+    from classifier.pipeline import Classifier
+
+    clf = Classifier.build(stub_settings, encoder=HashingEncoder(512))
+    clf.save(stub_settings)
+    return clf
+
+
+@pytest.fixture(scope="session")
+def real_classifier():
+    """The index `make test` builds in models/ with the real embedding model."""
+    from classifier.pipeline import Classifier
+
+    settings = Settings(data_dir=DATA, models_dir=PROJECT_ROOT / "models")
+    return Classifier.load(settings)

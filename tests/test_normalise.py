@@ -1,0 +1,28 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classifier.normalise import normalise
+
+
+def test_full_width_folds_to_half_width():
+    assert normalise("ＲＦＩＤ　無人店　ＡＩ") == normalise("RFID 無人店 AI") == "rfid 無人店 ai"
+
+
+def test_simplified_becomes_taiwan_traditional():
+    assert normalise("人脸识别打卡系统") == normalise("人臉識別打卡系統")
+    assert normalise("智能客服软件") == "智慧客服軟體"
+
+
+def test_whitespace_and_control_characters_collapse():
+    assert normalise("  人臉\t辨識\n\n打卡\u200b系統\x00 ") == "人臉 辨識 打卡 系統"
+
+
+def test_cjk_punctuation_becomes_ascii():
+    assert normalise("不只是RFID，還用影像辨識？") == "不只是rfid,還用影像辨識?"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_normalise_is_idempotent(text):
+    once = normalise(text)
+    assert normalise(once) == once

@@ -1,0 +1,40 @@
+"""The real embedding model, as users run it. `make test` fetches, verifies and builds it first."""
+
+import pytest
+
+from classifier.model_store import MODEL_DIRNAME, verify_model_dir
+from classifier.settings import Settings
+
+pytestmark = pytest.mark.model
+
+
+def test_the_cached_model_passes_its_hashes():
+    assert verify_model_dir(Settings().cache_dir / MODEL_DIRNAME) == []
+
+
+def test_face_recognition_punch_clock_is_4_1_2(real_classifier):
+    p = real_classifier.classify("我們的產品是基於人臉辨識的員工打卡系統")
+    assert p.code == "4.1.2" and p.verdict == "eligible"
+    assert p.best.confidence > 0.5
+
+
+@pytest.mark.parametrize("text, code", [
+    ("我们开发了驾驶员疲劳检测系统，通过车内摄像头识别打哈欠和闭眼", "4.3.2"),
+    ("Our vision system inspects solder joints on PCB lines and flags defects before shipment.", "4.6.1"),
+    ("為銀行建置信用卡盜刷即時偵測模型", "4.10.1"),
+    ("翻譯筆內建離線AI機器翻譯模型", "2.1.3"),
+])
+def test_real_sentences_in_three_scripts(real_classifier, text, code):
+    assert code in [s.code for s in real_classifier.classify(text).suggestions[:3]]
+
+
+def test_rfid_only_store_is_ineligible_but_rfid_plus_vision_is_not(real_classifier):
+    only = real_classifier.classify("我們的產品是基於RFID的無人店解決方案")
+    both = real_classifier.classify("我們的無人店不只是RFID，還用影像辨識商品並自動結帳")
+    assert only.verdict == "ineligible" and "rfid_only" in only.rule_ids
+    assert both.code == "4.8.1" and both.verdict == "eligible"
+
+
+def test_explanation_cites_the_faq_precedent(real_classifier):
+    p = real_classifier.classify("我們主要產品是基於人臉識別的打卡系統，請問適合申請哪個項目?")
+    assert any(pr.source == "faq" and pr.ref == "8" for pr in p.best.precedents)
