@@ -33,13 +33,20 @@ demo: $(INDEX)
 	$(PY) -m classifier classify "我們的產品是基於人臉辨識的員工打卡系統，已導入多家企業"
 
 run: $(INDEX)
-	$(PY) -m classifier classify "我們的產品是基於人臉辨識的員工打卡系統，已導入多家企業"
+	$(PY) -m streamlit run app.py --server.headless true --server.port $(APP_PORT) --browser.gatherUsageStats false
 
-test: $(INDEX)
+test: $(INDEX) browser-deps
 	$(PY) -m pytest -q
 
+# The end-to-end test drives Debian's Chromium (Playwright cannot download browsers here);
+# CJK fonts make its screenshots readable.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
 lint: $(STAMP)
-	$(PY) -m ruff check classifier tests app.py scripts
+	$(PY) -m ruff check classifier webui tests app.py scripts
 
 bench: $(INDEX)
 	$(PY) scripts/bench.py

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
+from .messages import input_error_zh
 from .pipeline import Classifier, check_text
 from .records import Prediction
 from .tables import read_table, require_column, write_table
@@ -68,7 +69,7 @@ def classify_frame(classifier: Classifier, frame: pd.DataFrame, *, text_column: 
                 check_text(text, classifier.config.max_chars)
                 good.append(i)
             except InputError as exc:
-                rows[i] = error_row(str(exc))
+                rows[i] = error_row(f"{exc.reason}: {input_error_zh(exc)}")
         if good:
             predictions = classifier.classify_many([chunk[i] for i in good])
             for i, prediction in zip(good, predictions):

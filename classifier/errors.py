@@ -12,7 +12,16 @@ class DataFileError(ClassifierError, ValueError):
 
 
 class InputError(ClassifierError, ValueError):
-    """User input that cannot be classified (empty text, unreadable batch file, wrong column)."""
+    """User input that cannot be classified (empty text, unreadable batch file, wrong column).
+
+    ``reason`` is a stable code and ``detail`` its values, so adapters can say the same thing
+    in Traditional Chinese (see ``messages.input_error_zh``).
+    """
+
+    def __init__(self, message: str, *, reason: str = "", **detail):
+        super().__init__(message)
+        self.reason = reason
+        self.detail = detail
 
 
 class ModelFetchError(ClassifierError, RuntimeError):

@@ -115,7 +115,7 @@ def evaluate_frame(classifier: Classifier, frame: pd.DataFrame, *, text_column: 
     for column in (text_column, "code"):
         require_column(frame, column, "text" if column == text_column else "label")
     if frame.empty:
-        raise InputError("Expected labelled rows to evaluate; the file has none.")
+        raise InputError("Expected labelled rows to evaluate; the file has none.", reason="empty_file")
     predictions = classifier.classify_many(frame[text_column].tolist())
     verdicts = frame["verdict"].tolist() if "verdict" in frame.columns else ["eligible"] * len(frame)
     rule_ids = frame["rule_ids"].tolist() if "rule_ids" in frame.columns else [""] * len(frame)

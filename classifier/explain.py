@@ -45,8 +45,11 @@ def matched_terms(normalised_text: str, query_words: list[str], vocabulary: Item
 
 
 def top_precedents(sims: np.ndarray, ref_rows: np.ndarray, references: list[Reference],
-                   limit: int = 3) -> tuple[Precedent, ...]:
-    """The references of one item most similar to the description, FAQ rulings included."""
+                   limit: int = 3, scale: float = 1.0) -> tuple[Precedent, ...]:
+    """The references of one item most similar to the description, FAQ rulings included.
+
+    ``scale`` divides the hybrid similarity (a weighted sum of cosines) back into 0…1.
+    """
     order = ref_rows[np.argsort(-sims[ref_rows], kind="stable")]
     out = []
     for row in order:
@@ -54,7 +57,7 @@ def top_precedents(sims: np.ndarray, ref_rows: np.ndarray, references: list[Refe
         if ref.source == "name":
             continue
         out.append(Precedent(source=ref.source, ref=ref.ref, code=ref.code, text=ref.text,
-                             similarity=round(float(sims[row]), 4)))
+                             similarity=round(float(sims[row]) / scale, 4)))
         if len(out) == limit:
             break
     return tuple(out)

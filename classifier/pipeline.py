@@ -18,10 +18,11 @@ from .explain import ItemVocabulary, matched_terms, top_precedents
 from .lexical import Tokenizer, make_vectorizer
 from .normalise import normalise
 from .ranker import ConfidenceCalibrator, NeighbourRanker, softmax
-from .records import Example, Prediction, RuleHit, Suggestion
+from .records import Contrast, Example, Prediction, RuleHit, Ruling, Suggestion
 from .references import Reference, build_references
 from .rules import RuleSet, claimed_codes, verdict_of
 from .settings import Settings
+from .summary import load_notes
 from .taxonomy import Taxonomy, faq_precedents, load_examples, load_faq, load_taxonomy
 
 Progress = Callable[[str], None]
@@ -60,15 +61,17 @@ class RankerConfig:
 def check_text(text: object, max_chars: int) -> tuple[str, bool]:
     """Normalised text and whether it was cut, or InputError for text that cannot be classified."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
-        raise InputError("Expected a product description; found an empty value. Type a description of the product or service.")
+        raise InputError("Expected a product description; found an empty value. Type a description of the product or service.",
+                         reason="empty_text")
     if not isinstance(text, str):
-        raise InputError(f"Expected the description as text; found {type(text).__name__}.")
+        raise InputError(f"Expected the description as text; found {type(text).__name__}.", reason="not_text")
     cleaned = normalise(text)
     if not any(ch.isalnum() for ch in cleaned):
         raise InputError(
             "Expected a product description with words in it; found "
             + ("an empty text" if not cleaned else f"only symbols ({cleaned[:20]!r})")
-            + ". Describe what the product or service does."
+            + ". Describe what the product or service does.",
+            reason="empty_text" if not cleaned else "symbols_only",
         )
     if len(cleaned) > max_chars:
         return cleaned[:max_chars], True
@@ -126,8 +129,11 @@ class Classifier:
 
     def __init__(self, *, taxonomy: Taxonomy, rules: RuleSet, references: list[Reference],
                  features: Features, ranker: NeighbourRanker, calibrator: ConfidenceCalibrator,
-                 config: RankerConfig, manifest: dict | None = None):
+                 config: RankerConfig, rulings: tuple[Ruling, ...] = (), notes: tuple = (),
+                 manifest: dict | None = None):
         self.taxonomy = taxonomy
+        self.rulings = rulings
+        self.notes = notes
         self.rules = rules
         self.references = references
         self.features = features
@@ -152,7 +158,7 @@ class Classifier:
         say = progress or (lambda _m: None)
         config = config or RankerConfig.load(settings.data_dir / "ranker.json")
         taxonomy = load_taxonomy(settings.taxonomy_path)
-        load_faq(settings.faq_path, taxonomy)
+        rulings = load_faq(settings.faq_path, taxonomy)
         rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
         examples = load_examples(settings.examples_path, taxonomy) + tuple(extra_examples)
         references = build_references(taxonomy, faq_precedents(settings.faq_path), examples)
@@ -170,7 +176,7 @@ class Classifier:
         raw, correct = cross_validated_top1(references, dense, texts, tokenizer, config)
         calibrator = ConfidenceCalibrator().fit(raw, correct)
         return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
-                   calibrator=calibrator, config=config,
+                   calibrator=calibrator, config=config, rulings=rulings, notes=load_notes(settings.notes_path),
                    manifest={"model": encoder.name, "cv_top1": float(np.mean(correct)) if len(correct) else None})
 
     def save(self, settings: Settings | None = None) -> dict:
@@ -199,13 +205,15 @@ class Classifier:
         encoder = encoder or default_encoder(settings, manifest.get("model"))
         state, manifest = artifacts.load(settings.models_dir, model=encoder.name, inputs=_data_inputs(settings))
         taxonomy = load_taxonomy(settings.taxonomy_path)
+        rulings = load_faq(settings.faq_path, taxonomy)
         rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
         config = RankerConfig(**state["config"])
         references = [Reference(**r) for r in state["references"]]
         features = Features(encoder, state["vectorizer"], config.dense_weight, config.lexical_weight)
         ranker = NeighbourRanker(config.per_class, config.decay, config.temperature).fit(state["index"], state["labels"])
         return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
-                   calibrator=state["calibrator"], config=config, manifest=manifest)
+                   calibrator=state["calibrator"], config=config, rulings=rulings,
+                   notes=load_notes(settings.notes_path), manifest=manifest)
 
     # ----------------------------------------------------------------- classify
     def classify(self, text: str, *, top_k: int | None = None) -> Prediction:
@@ -222,7 +230,7 @@ class Classifier:
             except InputError as exc:
                 if len(texts) == 1:
                     raise
-                raise InputError(f"Row {position}: {exc}") from exc
+                raise InputError(f"Row {position}: {exc}", reason=exc.reason, row=position) from exc
         k = top_k or self.config.top_k
         out: list[Prediction] = []
         for start in range(0, len(prepared), batch_size):
@@ -259,13 +267,11 @@ class Classifier:
         for idx in order[:k]:
             code = classes[idx]
             item = self.taxonomy[code]
-            precedents = top_precedents(sims, self._rows_by_code[code], self.references)
-            precedent_words = set().union(*(self._words_of(p) for p in precedents)) if precedents else set()
+            terms, precedents = self._evidence(code, norm, query_words, sims)
             suggestions.append(Suggestion(
                 code=code, name=item.name, path=item.path, score=round(float(scores[idx]), 4),
                 confidence=round(min(1.0, float(probs[idx]) * scale), 4), definition=item.definition,
-                matched_terms=matched_terms(norm, query_words, self._vocab[code], precedent_words),
-                precedents=precedents,
+                matched_terms=terms, precedents=precedents,
             ))
         reasons = self._review_reasons(suggestions, scores, order, verdict, redirect_hits)
         return Prediction(
@@ -275,8 +281,47 @@ class Classifier:
             truncated=truncated, scores={c: round(float(s), 4) for c, s in zip(classes, scores)},
         )
 
-    def _words_of(self, precedent) -> set[str]:
-        return set(self.tokenizer.words(normalise(precedent.text)))
+    def _evidence(self, code: str, norm: str, query_words: list[str], sims: np.ndarray):
+        """Matched terms and nearest precedents of one item for one description."""
+        precedents = top_precedents(sims, self._rows_by_code[code], self.references,
+                                    scale=self.config.dense_weight + self.config.lexical_weight)
+        precedent_words = set().union(*(set(self.tokenizer.words(normalise(p.text))) for p in precedents))
+        return matched_terms(norm, query_words, self._vocab[code], precedent_words), precedents
+
+    # ----------------------------------------------------------------- explain more
+    def contrast(self, text: str, code: str) -> Contrast:
+        """Why not ``code``: its rank and score for this description, and what the text lacks for it."""
+        if code not in self._known:
+            raise InputError(f"Expected a sub-item code from taxonomy.csv; found {code!r}.", reason="unknown_code",
+                             code=code)
+        norm, _ = check_text(text, self.config.max_chars)
+        sims = self.ranker.similarities(self.features.transform([norm], "query"))
+        scores = self.ranker.scores_from_similarities(sims)[0]
+        probs = softmax(scores[None, :], self.config.temperature)[0]
+        order = list(np.argsort(-scores, kind="stable"))
+        idx = int(np.flatnonzero(self.ranker.classes_ == code)[0])
+        scale = float(self.calibrator.transform(probs[order[0]])[0]) / max(float(probs[order[0]]), 1e-9)
+        terms, precedents = self._evidence(code, norm, self.tokenizer.words(norm), sims[0])
+        item = self.taxonomy[code]
+        hits = self.rules.evaluate(norm, code) + self.rules.redirects(norm, (code,))
+        return Contrast(
+            code=code, name=item.name, path=item.path, rank=order.index(idx) + 1,
+            score=round(float(scores[idx]), 4), confidence=round(min(1.0, float(probs[idx]) * scale), 4),
+            gap=round(float(scores[order[0]] - scores[idx]), 4), definition=item.definition,
+            matched_terms=terms, missing_terms=tuple(p for p in self._vocab[code].phrases if p not in norm)[:8],
+            rule_hits=tuple(hits), precedents=precedents,
+        )
+
+    def ruling(self, faq: int) -> Ruling:
+        return next(r for r in self.rulings if r.faq == faq)
+
+    def rulings_for(self, code: str) -> tuple[Ruling, ...]:
+        """FAQ rulings that name this item, or whose rules are scoped to it."""
+        return tuple(
+            r for r in self.rulings
+            if code in r.codes or any(self.rules.by_id(rid).when_codes and self.rules.applies_to(rid, code)
+                                      for rid in r.rule_ids if rid in self.rules.ids)
+        )
 
     def _redirect_target(self, hit: RuleHit, classes, order) -> int | None:
         rule = self.rules.by_id(hit.rule_id)

@@ -34,6 +34,17 @@ class Ruling:
     codes: tuple[str, ...]
     verdict: str
     rule: str
+    rule_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApplicationNote:
+    """What an application must show, from the briefing's rules and the FAQ."""
+
+    id: str
+    source: str
+    zh: str
+    en: str
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,24 @@ class Suggestion:
     confidence: float
     definition: str
     matched_terms: tuple[str, ...] = ()
+    precedents: tuple[Precedent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """Why the description is not (or less) another item: its standing and what is missing."""
+
+    code: str
+    name: str
+    path: str
+    rank: int
+    score: float
+    confidence: float
+    gap: float
+    definition: str
+    matched_terms: tuple[str, ...] = ()
+    missing_terms: tuple[str, ...] = ()
+    rule_hits: tuple[RuleHit, ...] = ()
     precedents: tuple[Precedent, ...] = ()
 
 

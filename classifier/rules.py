@@ -146,6 +146,10 @@ class RuleSet:
     def __len__(self) -> int:
         return len(self.rules)
 
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(r.id for r in self.rules)
+
     def by_id(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
 

@@ -49,5 +49,9 @@ class Settings:
         return self.data_dir / "rules.jsonl"
 
     @property
+    def notes_path(self) -> Path:
+        return self.data_dir / "application_notes.json"
+
+    @property
     def dev_eval_path(self) -> Path:
         return self.data_dir / "dev_eval.csv"

@@ -25,7 +25,8 @@ def decode(raw: bytes) -> tuple[str, str]:
             continue
     raise InputError(
         f"Expected a CSV file in one of {', '.join(ENCODINGS)}; it could not be read in any of them. "
-        "Save it from Excel as 'CSV UTF-8' and try again."
+        "Save it from Excel as 'CSV UTF-8' and try again.",
+        reason="bad_encoding",
     )
 
 
@@ -33,7 +34,7 @@ def _rows_to_frame(rows: list[list[str]], source: str) -> pd.DataFrame:
     # A blank line is not a row in CSV; a line of empty cells is, and is kept.
     rows = [r for r in rows if r]
     if not rows:
-        raise InputError(f"Expected a header row and data rows; {source} is empty.")
+        raise InputError(f"Expected a header row and data rows; {source} is empty.", reason="empty_file")
     header = [h.strip() if h else "" for h in rows[0]]
     header = [h or f"column_{i + 1}" for i, h in enumerate(header)]
     seen: dict[str, int] = {}
@@ -63,21 +64,23 @@ def read_table(source: Path | bytes, name: str = "") -> pd.DataFrame:
     raw = source.read_bytes() if isinstance(source, Path) else bytes(source)
     label = name or (source.name if isinstance(source, Path) else "the file")
     if not raw.strip():
-        raise InputError(f"Expected a header row and data rows; {label} is empty.")
+        raise InputError(f"Expected a header row and data rows; {label} is empty.", reason="empty_file")
     if raw.startswith(XLSX_MAGIC) or label.lower().endswith((".xlsx", ".xlsm")):
         try:
             frame = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False, engine="openpyxl", header=None)
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for damaged files
-            raise InputError(f"Expected an Excel .xlsx workbook; {label} could not be opened ({exc}).") from exc
+            raise InputError(f"Expected an Excel .xlsx workbook; {label} could not be opened ({exc}).",
+                             reason="bad_xlsx") from exc
         rows = [["" if v is None else str(v) for v in row] for row in frame.itertuples(index=False)]
         return _rows_to_frame(rows, label)
     text, _encoding = decode(raw)
     if "\x00" in text:
-        raise InputError(f"Expected a text CSV file; {label} contains binary data. Upload a CSV or XLSX file.")
+        raise InputError(f"Expected a text CSV file; {label} contains binary data. Upload a CSV or XLSX file.",
+                         reason="binary_file")
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise InputError(f"Expected a well-formed CSV; {label} could not be parsed ({exc}).") from exc
+        raise InputError(f"Expected a well-formed CSV; {label} could not be parsed ({exc}).", reason="bad_csv") from exc
     return _rows_to_frame(rows, label)
 
 
@@ -85,7 +88,8 @@ def require_column(frame: pd.DataFrame, column: str, what: str = "text") -> None
     if column not in frame.columns:
         raise InputError(
             f"Expected a {what} column named {column!r}; found columns {list(frame.columns)}. "
-            f"Choose the right column (CLI: --{what}-column NAME)."
+            f"Choose the right column (CLI: --{what}-column NAME).",
+            reason="missing_column", column=column, found=list(frame.columns),
         )
 
 

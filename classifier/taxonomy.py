@@ -135,7 +135,7 @@ def load_faq(path: Path, taxonomy: Taxonomy) -> tuple[Ruling, ...]:
     frame = read_csv_str(path, FAQ_COLUMNS)
     rulings = tuple(
         Ruling(faq=int(row.faq), question=row.question, answer=row.answer, codes=split_list(row.codes),
-               verdict=row.verdict, rule=row.rule)
+               verdict=row.verdict, rule=row.rule, rule_ids=split_list(row.rule_ids))
         for row in frame.itertuples(index=False)
     )
     codes = [c for r in rulings for c in r.codes] + [c for c in frame["precedent_code"] if c]

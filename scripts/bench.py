@@ -14,7 +14,6 @@ import resource
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 

@@ -1,0 +1,29 @@
+"""Traditional-Chinese wording for input errors, shared by the batch output and the page."""
+
+from __future__ import annotations
+
+from .errors import InputError
+
+INPUT_ERRORS_ZH = {
+    "empty_text": "描述是空白的，請輸入產品或服務的說明。",
+    "symbols_only": "描述只有符號，請用文字說明產品或服務做什麼。",
+    "not_text": "描述必須是文字。",
+    "empty_file": "檔案是空的，請上傳含標題列與資料列的 CSV 或 XLSX 檔。",
+    "bad_encoding": "無法讀取此 CSV 的編碼（已試 UTF-8、UTF-8 BOM、Big5/CP950），請在 Excel 另存為「CSV UTF-8」後再上傳。",
+    "binary_file": "這不是文字 CSV 檔，請上傳 CSV 或 XLSX 檔。",
+    "bad_xlsx": "無法開啟此 Excel 檔，請確認是 .xlsx 格式且未損壞。",
+    "bad_csv": "CSV 格式有誤，無法解析，請檢查引號與分隔符號。",
+    "missing_column": "找不到名為「{column}」的欄位；檔案中的欄位有：{found}。請選擇正確的文字欄位。",
+    "too_large": "檔案過大（{size}）；網頁一次最多處理 {limit}，更大的檔案請用命令列 `python -m classifier batch`。",
+}
+
+
+def input_error_zh(error: InputError) -> str:
+    template = INPUT_ERRORS_ZH.get(error.reason)
+    if template is None:
+        return f"輸入有誤：{error}"
+    detail = {k: ("、".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in error.detail.items()}
+    try:
+        return template.format(**detail)
+    except KeyError:
+        return template

@@ -1,0 +1,1 @@
+"""Streamlit adapter: pages that render what `classifier` decides. Nothing here decides anything."""

@@ -1,0 +1,124 @@
+"""分類建議: one description in, the best sub-item with reasons out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from classifier.errors import InputError
+from classifier.messages import input_error_zh
+from classifier.summary import application_summary
+
+from .i18n import t
+from .render import escape_markdown, highlight_markdown
+
+EXAMPLES = (
+    "我們的產品是基於人臉辨識的員工打卡系統，已導入三百家企業",
+    "我們的產品是基於RFID的無人店解決方案，請問可以申請智慧結帳嗎？",
+    "以深度學習檢測PCB焊點瑕疵，並回饋製程參數提升良率",
+    "我们开发了驾驶员疲劳检测系统，通过车内摄像头识别打哈欠和闭眼",
+    "Our chatbot answers insurance customers' questions 24/7 and hands hard cases to agents.",
+    "我們是青少年程式補習班，用市面教材教Python，可以申請4.12.1嗎？",
+)
+VERDICT_COLOUR = {"eligible": "green", "conditional": "orange", "ineligible": "red"}
+
+
+def _use_example():
+    choice = st.session_state.get("example_pick")
+    if choice and choice in EXAMPLES:
+        st.session_state["desc"] = choice
+
+
+def _precedent_line(p, clf, lang: str) -> str:
+    label = t(f"source_{p.source}", lang, ref=p.ref)
+    line = f"**{escape_markdown(label)}** · {escape_markdown(p.code)} · {t('similarity', lang, value=p.similarity)}  \n"
+    line += escape_markdown(p.text)
+    if p.source == "faq":
+        line += "  \n" + escape_markdown(t("ruling_answer", lang, answer=clf.ruling(int(p.ref)).answer))
+    return line
+
+
+def render(clf) -> None:
+    lang = st.session_state.get("lang_code", "zh")
+    st.selectbox(t("examples", lang), (t("examples_none", lang), *EXAMPLES), key="example_pick",
+                 on_change=_use_example)
+    with st.form("suggest_form", border=False):
+        st.text_area(t("desc_label", lang), key="desc", height=120, placeholder=t("desc_placeholder", lang))
+        submitted = st.form_submit_button(t("submit", lang), type="primary")
+    text = st.session_state.get("desc", "")
+    if not submitted and not st.session_state.get("last_text"):
+        st.info(t("enter_text", lang))
+        st.stop()
+    if submitted:
+        st.session_state["last_text"] = text
+    text = st.session_state["last_text"]
+    try:
+        prediction = clf.classify(text)
+    except InputError as exc:
+        st.error(input_error_zh(exc) if lang == "zh" else str(exc))
+        st.stop()
+
+    best = prediction.best
+    with st.container(border=True):
+        st.caption(t("best", lang))
+        st.subheader(f"{best.code} {best.name}", anchor=False)
+        st.caption(escape_markdown(best.path))
+        left, right = st.columns(2)
+        left.metric(t("confidence", lang), f"{best.confidence:.0%}")
+        with right:
+            st.caption(t("verdict", lang))
+            st.badge(t(f"verdict_{prediction.verdict}", lang), color=VERDICT_COLOUR[prediction.verdict])
+        if prediction.needs_review:
+            reasons = "、".join(t(f"review_{r}", lang) for r in prediction.review_reasons)
+            st.info(t("needs_review", lang, reasons=reasons))
+        if prediction.truncated:
+            st.warning(t("truncated", lang, n=clf.config.max_chars))
+        st.markdown(f"**{t('rules_title', lang)}**")
+        if not prediction.rule_hits:
+            st.caption(t("no_rules", lang))
+        for hit in prediction.rule_hits:
+            message = hit.message_zh if lang == "zh" else hit.message_en
+            box = st.error if hit.effect == "ineligible" else st.warning if hit.effect == "conditional" else st.info
+            box(f"FAQ {hit.faq}｜{hit.rule_id}：{message}")
+
+    if prediction.follow_up:
+        st.markdown(f"#### {t('followup', lang)}")
+        questions = prediction.follow_up if lang == "zh" else [h.question_en for h in prediction.rule_hits if h.question_en]
+        for question in questions:
+            st.markdown(f"- {escape_markdown(question)}")
+
+    st.markdown(f"#### {t('reasons', lang)}")
+    st.markdown(f"**{t('matched', lang)}**")
+    if best.matched_terms:
+        st.markdown(highlight_markdown(text, best.matched_terms))
+    else:
+        st.caption(t("no_matched", lang))
+    st.markdown(f"**{t('definition', lang)}**")
+    st.markdown(escape_markdown(best.definition))
+    st.markdown(f"**{t('precedents', lang)}**")
+    for precedent in best.precedents:
+        st.markdown(_precedent_line(precedent, clf, lang))
+
+    st.markdown(f"#### {t('alternatives', lang)}")
+    chart = pd.DataFrame({
+        t("item", lang): [f"{s.code} {s.name}" for s in prediction.suggestions],
+        t("confidence", lang): [s.confidence for s in prediction.suggestions],
+    })
+    st.bar_chart(chart, x=t("item", lang), y=t("confidence", lang), horizontal=True, sort=False)
+    st.dataframe(chart, hide_index=True, width="stretch")
+
+    st.markdown(f"#### {t('why_not', lang)}")
+    options = [c for c in clf.taxonomy.codes if c != best.code]
+    pick = st.selectbox(t("why_not_pick", lang), options, key="why_not_code",
+                        format_func=lambda c: f"{c} {clf.taxonomy[c].name}")
+    contrast = clf.contrast(text, pick)
+    st.markdown(escape_markdown(t("why_not_rank", lang, rank=contrast.rank, score=contrast.score,
+                                  gap=contrast.gap, conf=contrast.confidence)))
+    if contrast.missing_terms:
+        st.markdown(f"{t('why_not_missing', lang, code=pick)}：" + "、".join(escape_markdown(m) for m in contrast.missing_terms))
+    for hit in contrast.rule_hits:
+        st.warning(f"{t('why_not_rules', lang, code=pick)}｜FAQ {hit.faq}：{hit.message_zh if lang == 'zh' else hit.message_en}")
+    st.caption(escape_markdown(contrast.definition))
+
+    st.markdown(f"#### {t('summary', lang)}")
+    st.code(application_summary(prediction, clf.notes, lang=lang), language=None, wrap_lines=True)
