@@ -109,6 +109,9 @@ def render(clf) -> None:
 
     st.markdown(f"#### {t('why_not', lang)}")
     options = [c for c in clf.taxonomy.codes if c != best.code]
+    runner_up = prediction.suggestions[1].code if len(prediction.suggestions) > 1 else options[0]
+    if st.session_state.get("why_not_code") not in options:
+        st.session_state["why_not_code"] = runner_up
     pick = st.selectbox(t("why_not_pick", lang), options, key="why_not_code",
                         format_func=lambda c: f"{c} {clf.taxonomy[c].name}")
     contrast = clf.contrast(text, pick)
