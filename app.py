@@ -3,7 +3,7 @@
 import streamlit as st
 
 from classifier.errors import ClassifierError
-from webui import page_batch, page_browse, page_suggest
+from webui import page_batch, page_browse, page_queue, page_suggest
 from webui.i18n import t
 from webui.state import get_classifier, warm_up
 
@@ -14,7 +14,7 @@ with st.sidebar:
     st.radio(t("lang"), ["中文", "English"], key="lang", horizontal=True)
     lang = "en" if st.session_state.get("lang") == "English" else "zh"
     st.session_state["lang_code"] = lang
-    pages = {"suggest": page_suggest, "browse": page_browse, "batch": page_batch}
+    pages = {"suggest": page_suggest, "browse": page_browse, "batch": page_batch, "queue": page_queue}
     page = st.radio(t("nav", lang), list(pages), key="page", format_func=lambda p: t(f"page_{p}", lang))
 
 st.title(t("app_title", lang))

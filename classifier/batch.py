@@ -15,7 +15,7 @@ from .tables import read_table, require_column, write_table
 
 RESULT_COLUMNS = (
     "code", "name", "score", "verdict", "rule_ids", "top3", "needs_review", "review_reasons",
-    "reasons", "follow_up", "truncated", "error",
+    "reasons", "follow_up", "truncated", "error", "model_version", "taxonomy_version",
 )
 CHUNK_ROWS = 256
 
@@ -78,6 +78,8 @@ def classify_frame(classifier: Classifier, frame: pd.DataFrame, *, text_column: 
         if progress:
             progress(len(chunk))
     added = pd.DataFrame(results, columns=list(RESULT_COLUMNS), index=frame.index)
+    for name, value in classifier.versions.items():
+        added[name] = value
     clash = [c for c in RESULT_COLUMNS if c in frame.columns]
     base = frame.rename(columns={c: f"input_{c}" for c in clash})
     return pd.concat([base, added], axis=1)

@@ -88,12 +88,16 @@ def cmd_batch(args) -> int:
 
 
 def cmd_build(args) -> int:
+    from .learning import approved_examples
     from .pipeline import Classifier
 
     settings = _settings(args)
-    classifier = Classifier.build(settings, progress=lambda m: print(m, file=sys.stderr))
+    examples, provenance = ([], None) if args.no_decisions else approved_examples(settings.decisions_path)
+    classifier = Classifier.build(settings, extra_examples=examples, provenance=provenance,
+                                  progress=lambda m: print(m, file=sys.stderr))
     manifest = classifier.save(settings)
     print(f"index written to {settings.models_dir} ({manifest['counts']['references']} references, "
+          f"{len(examples)} from approved decisions, "
           f"cross-validated top-1 {manifest.get('cv_top1') or 0:.3f})", file=sys.stderr)
     return 0
 
@@ -106,8 +110,50 @@ def cmd_evaluate(args) -> int:
     frame = read_table(Path(args.file))
     report = evaluate_frame(classifier, frame, text_column=args.text_column)
     print(format_report(report, show_errors=args.errors))
+    if args.compare_decisions:
+        print()
+        print(compare_decisions(args, classifier, frame))
     if args.json:
         Path(args.json).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+def compare_decisions(args, loaded, frame) -> str:
+    """Accuracy on the same file without and with the approved decisions, so a bad batch shows."""
+    from .evaluate import evaluate_frame
+    from .learning import approved_examples
+    from .pipeline import Classifier
+
+    settings = _settings(args)
+    encoder = loaded.features.encoder
+    examples, _ = approved_examples(settings.decisions_path)
+    before = evaluate_frame(Classifier.build(settings, encoder=encoder), frame, text_column=args.text_column)
+    after = evaluate_frame(Classifier.build(settings, encoder=encoder, extra_examples=examples), frame,
+                           text_column=args.text_column)
+    lines = [f"approved decisions: {len(examples)}", "measure           without   with   change"]
+    for name in ("top1", "top3", "verdict_accuracy"):
+        b, a = getattr(before, name), getattr(after, name)
+        lines.append(f"{name:<16} {b:8.3f} {a:7.3f} {a - b:+8.3f}")
+    return "\n".join(lines)
+
+
+def cmd_reclassify(args) -> int:
+    from tqdm import tqdm
+
+    from .crosswalk import Crosswalk
+    from .registry import run_reclassify
+
+    classifier = _load(args)
+    crosswalk = Crosswalk.load(_settings(args).crosswalk_path, classifier.taxonomy)
+
+    def bar(total):
+        return tqdm(total=total, unit="row", disable=args.no_progress or total < 50, file=sys.stderr)
+
+    out = run_reclassify(classifier, crosswalk, Path(args.registry), Path(args.output),
+                         text_column=args.text_column, code_column=args.code_column,
+                         summary_path=Path(args.summary) if args.summary else None, progress_factory=bar)
+    counts = out["agreement"].value_counts().to_dict()
+    print(f"{len(out)} rows written to {args.output}; agreement: {counts}", file=sys.stderr)
     return 0
 
 
@@ -143,14 +189,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_batch)
 
-    p = sub.add_parser("build", help="build the index in models/ from the data files")
+    p = sub.add_parser("build", help="build the index in models/ from the data files and approved decisions")
+    p.add_argument("--no-decisions", action="store_true", help="ignore the reviewers' approved decisions")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("reclassify", help="re-classify a registry file and compare with its registered codes")
+    p.add_argument("registry")
+    p.add_argument("output", help="output .csv (UTF-8) or .xlsx")
+    p.add_argument("--text-column", default=None, help="default: description or text")
+    p.add_argument("--code-column", default=None, help="default: registered_code or code")
+    p.add_argument("--summary", help="also write a standalone HTML summary to this path")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_reclassify)
 
     p = sub.add_parser("evaluate", help="accuracy on a labelled file (text, code, verdict, rule_ids)")
     p.add_argument("file")
     p.add_argument("--text-column", default="text")
     p.add_argument("--errors", type=int, default=0, help="list this many misses")
     p.add_argument("--json", help="also write the full report as JSON to this path")
+    p.add_argument("--compare-decisions", action="store_true",
+                   help="also report accuracy without and with the approved decisions")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("fetch-model", help="download and verify the default embedding model")

@@ -14,6 +14,13 @@ INPUT_ERRORS_ZH = {
     "bad_xlsx": "無法開啟此 Excel 檔，請確認是 .xlsx 格式且未損壞。",
     "bad_csv": "CSV 格式有誤，無法解析，請檢查引號與分隔符號。",
     "missing_column": "找不到名為「{column}」的欄位；檔案中的欄位有：{found}。請選擇正確的文字欄位。",
+    "missing_reviewer": "請填寫審查人員姓名。",
+    "bad_verdict": "資格判定必須是「符合」、「有條件」或「不符合」。",
+    "missing_reason": "修改建議項目或判定（或退回）時，請填寫理由。",
+    "unknown_code": "「{code}」不是分類表中的小項代碼。",
+    "bad_action": "審查動作與修改內容不一致。",
+    "missing_code": "請選擇最終項目。",
+    "bad_type": "欄位格式有誤（代碼必須是文字）。",
     "too_large": "檔案過大（{size}）；網頁一次最多處理 {limit}，更大的檔案請用命令列 `python -m classifier batch`。",
 }
 

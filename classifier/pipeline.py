@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -18,7 +19,7 @@ from .explain import ItemVocabulary, matched_terms, top_precedents
 from .lexical import Tokenizer, make_vectorizer
 from .normalise import normalise
 from .ranker import ConfidenceCalibrator, NeighbourRanker, softmax
-from .records import Contrast, Example, Prediction, RuleHit, Ruling, Suggestion
+from .records import Contrast, Example, Prediction, RuleHit, Ruling, Service, Suggestion
 from .references import Reference, build_references
 from .rules import RuleSet, claimed_codes, verdict_of
 from .settings import Settings
@@ -26,6 +27,8 @@ from .summary import load_notes
 from .taxonomy import Taxonomy, faq_precedents, load_examples, load_faq, load_taxonomy
 
 Progress = Callable[[str], None]
+# Passages of a description: sentences, and clauses that start another service.
+_PASSAGE = re.compile(r"[。；;!?！？\n]+|(?:另外|此外|同時也|並且也|另一項|另一個|additionally|also,|in addition)")
 
 
 @dataclass(frozen=True)
@@ -152,8 +155,9 @@ class Classifier:
     @classmethod
     def build(cls, settings: Settings | None = None, *, encoder: Encoder | None = None,
               config: RankerConfig | None = None, extra_examples: Sequence[Example] = (),
-              progress: Progress | None = None) -> Classifier:
-        """Fit the index from the data files (and any extra reviewed examples)."""
+              provenance: dict | None = None, progress: Progress | None = None) -> Classifier:
+        """Fit the index from the data files and any reviewed examples (``extra_examples``);
+        ``provenance`` says where those came from and goes into the manifest."""
         settings = settings or Settings.from_env()
         say = progress or (lambda _m: None)
         config = config or RankerConfig.load(settings.data_dir / "ranker.json")
@@ -177,7 +181,8 @@ class Classifier:
         calibrator = ConfidenceCalibrator().fit(raw, correct)
         return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
                    calibrator=calibrator, config=config, rulings=rulings, notes=load_notes(settings.notes_path),
-                   manifest={"model": encoder.name, "cv_top1": float(np.mean(correct)) if len(correct) else None})
+                   manifest={"model": encoder.name, "cv_top1": float(np.mean(correct)) if len(correct) else None,
+                             "decisions": provenance or {"count": 0, "fingerprint": ""}})
 
     def save(self, settings: Settings | None = None) -> dict:
         settings = settings or Settings.from_env()
@@ -192,6 +197,7 @@ class Classifier:
             "counts": {"references": len(self.references), "items": len(self.taxonomy.items), "rules": len(self.rules)},
             "config": asdict(self.config),
             "cv_top1": self.manifest.get("cv_top1"),
+            "decisions": self.manifest.get("decisions", {"count": 0, "fingerprint": ""}),
         }
         self.manifest = artifacts.save(state, settings.models_dir, model=self.features.encoder.name,
                                        inputs=_data_inputs(settings), extra=extra)
@@ -311,6 +317,31 @@ class Classifier:
             matched_terms=terms, missing_terms=tuple(p for p in self._vocab[code].phrases if p not in norm)[:8],
             rule_hits=tuple(hits), precedents=precedents,
         )
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """What every output records: the model and index it came from, and the taxonomy version."""
+        index = str(self.manifest.get("index_sha256", ""))[:12]
+        model = self.manifest.get("model", self.features.encoder.name)
+        return {"model_version": f"{model}@{index}" if index else model, "taxonomy_version": self.taxonomy.version}
+
+    def services(self, text: str, prediction: Prediction | None = None, *,
+                 min_confidence: float = 0.5) -> tuple[Service, ...]:
+        """Further services in a description that covers several (e.g. an edge AI chip plus a
+        smart-city application): the best item of each passage whose item differs from the headline."""
+        prediction = prediction or self.classify(text)
+        passages = [p.strip() for p in _PASSAGE.split(text) if sum(ch.isalnum() for ch in p) >= 8]
+        if len(passages) < 2:
+            return ()
+        seen = {prediction.code}
+        found = []
+        for passage, part in zip(passages, self.classify_many(passages)):
+            best = part.best
+            if best.code in seen or best.confidence < min_confidence:
+                continue
+            seen.add(best.code)
+            found.append(Service(passage=passage, suggestion=best, verdict=part.verdict, rule_hits=part.rule_hits))
+        return tuple(found)
 
     def ruling(self, faq: int) -> Ruling:
         return next(r for r in self.rulings if r.faq == faq)

@@ -130,6 +130,16 @@ class Contrast:
 
 
 @dataclass(frozen=True)
+class Service:
+    """One of several services found in a description: the passage and its best item."""
+
+    passage: str
+    suggestion: Suggestion
+    verdict: str
+    rule_hits: tuple[RuleHit, ...] = ()
+
+
+@dataclass(frozen=True)
 class Prediction:
     text: str
     normalised: str

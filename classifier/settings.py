@@ -49,6 +49,14 @@ class Settings:
         return self.data_dir / "rules.jsonl"
 
     @property
+    def crosswalk_path(self) -> Path:
+        return self.data_dir / "crosswalk.csv"
+
+    @property
+    def decisions_path(self) -> Path:
+        return Path(os.environ["AIREG_DECISIONS"]) if os.environ.get("AIREG_DECISIONS") else PROJECT_ROOT / "var" / "decisions.sqlite"
+
+    @property
     def notes_path(self) -> Path:
         return self.data_dir / "application_notes.json"
 

@@ -58,6 +58,38 @@ def render(clf) -> None:
         st.error(input_error_zh(exc) if lang == "zh" else str(exc))
         st.stop()
 
+    render_prediction(clf, prediction, text, lang)
+    best = prediction.best
+    services = clf.services(text, prediction)
+    if services:
+        st.markdown(f"#### {t('services', lang)}")
+        for service in services:
+            with st.container(border=True):
+                st.markdown(f"**{service.suggestion.code} {service.suggestion.name}**（{t('confidence', lang)} {service.suggestion.confidence:.0%}）")
+                st.markdown(highlight_markdown(service.passage, service.suggestion.matched_terms))
+
+    st.markdown(f"#### {t('why_not', lang)}")
+    options = [c for c in clf.taxonomy.codes if c != best.code]
+    runner_up = prediction.suggestions[1].code if len(prediction.suggestions) > 1 else options[0]
+    if st.session_state.get("why_not_code") not in options:
+        st.session_state["why_not_code"] = runner_up
+    pick = st.selectbox(t("why_not_pick", lang), options, key="why_not_code",
+                        format_func=lambda c: f"{c} {clf.taxonomy[c].name}")
+    contrast = clf.contrast(text, pick)
+    st.markdown(escape_markdown(t("why_not_rank", lang, rank=contrast.rank, score=contrast.score,
+                                  gap=contrast.gap, conf=contrast.confidence)))
+    if contrast.missing_terms:
+        st.markdown(f"{t('why_not_missing', lang, code=pick)}：" + "、".join(escape_markdown(m) for m in contrast.missing_terms))
+    for hit in contrast.rule_hits:
+        st.warning(f"{t('why_not_rules', lang, code=pick)}｜FAQ {hit.faq}：{hit.message_zh if lang == 'zh' else hit.message_en}")
+    st.caption(escape_markdown(contrast.definition))
+
+    st.markdown(f"#### {t('summary', lang)}")
+    st.code(application_summary(prediction, clf.notes, lang=lang), language=None, wrap_lines=True)
+
+
+def render_prediction(clf, prediction, text: str, lang: str) -> None:
+    """The result card and its reasons; shared by the suggestion page and the review queue."""
     best = prediction.best
     with st.container(border=True):
         st.caption(t("best", lang))
@@ -106,22 +138,3 @@ def render(clf) -> None:
     })
     st.bar_chart(chart, x=t("item", lang), y=t("confidence", lang), horizontal=True, sort=False)
     st.dataframe(chart, hide_index=True, width="stretch")
-
-    st.markdown(f"#### {t('why_not', lang)}")
-    options = [c for c in clf.taxonomy.codes if c != best.code]
-    runner_up = prediction.suggestions[1].code if len(prediction.suggestions) > 1 else options[0]
-    if st.session_state.get("why_not_code") not in options:
-        st.session_state["why_not_code"] = runner_up
-    pick = st.selectbox(t("why_not_pick", lang), options, key="why_not_code",
-                        format_func=lambda c: f"{c} {clf.taxonomy[c].name}")
-    contrast = clf.contrast(text, pick)
-    st.markdown(escape_markdown(t("why_not_rank", lang, rank=contrast.rank, score=contrast.score,
-                                  gap=contrast.gap, conf=contrast.confidence)))
-    if contrast.missing_terms:
-        st.markdown(f"{t('why_not_missing', lang, code=pick)}：" + "、".join(escape_markdown(m) for m in contrast.missing_terms))
-    for hit in contrast.rule_hits:
-        st.warning(f"{t('why_not_rules', lang, code=pick)}｜FAQ {hit.faq}：{hit.message_zh if lang == 'zh' else hit.message_en}")
-    st.caption(escape_markdown(contrast.definition))
-
-    st.markdown(f"#### {t('summary', lang)}")
-    st.code(application_summary(prediction, clf.notes, lang=lang), language=None, wrap_lines=True)

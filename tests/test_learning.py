@@ -1,0 +1,52 @@
+"""Only approved, reviewed decisions change predictions, and only after an explicit rebuild."""
+
+from conftest import DATA
+
+from classifier.decisions import DecisionStore
+from classifier.embedding import HashingEncoder
+from classifier.learning import approved_examples
+from classifier.pipeline import Classifier
+
+PROBES = ["以人臉辨識進行員工打卡", "以AI預測設備故障", "RFID 無人店結帳", "智慧客服聊天機器人回覆顧客"]
+CORRECTED = "泡麵工廠以攝影機偵測封口不良並剔除"
+
+
+def _build(settings, store_path):
+    examples, provenance = approved_examples(store_path)
+    return Classifier.build(settings, encoder=HashingEncoder(512), extra_examples=examples, provenance=provenance)
+
+
+def test_unreviewed_or_rejected_input_never_changes_predictions(stub_settings, tmp_path):
+    store_path = tmp_path / "decisions.sqlite"
+    baseline = _build(stub_settings, store_path)
+    before = baseline.classify_many(PROBES + [CORRECTED])
+    store = DecisionStore(store_path)
+    for text in PROBES:  # batch output alone is never a decision; a rejection teaches nothing
+        store.record(text=text, reviewer="審查員", suggested_code="4.1.2", suggested_verdict="eligible",
+                     action="reject", reason="建議不正確")
+    rebuilt = _build(stub_settings, store_path)
+    assert rebuilt.classify_many(PROBES + [CORRECTED]) == before
+    assert len(rebuilt.references) == len(baseline.references)
+
+
+def test_approved_corrections_teach_on_rebuild(stub_settings, tmp_path):
+    store_path = tmp_path / "decisions.sqlite"
+    store = DecisionStore(store_path)
+    first = _build(stub_settings, store_path).classify(CORRECTED)
+    target = "4.6.1" if first.code != "4.6.1" else "4.6.2"
+    for i in range(3):
+        store.record(text=CORRECTED + "。" * i, reviewer="審查員", suggested_code=first.code,
+                     suggested_verdict="eligible", final_code=target, final_verdict="eligible", reason="產線瑕疵")
+    examples, provenance = approved_examples(store_path)
+    assert len(examples) == 3 and provenance["count"] == 3 and provenance["fingerprint"]
+    after = _build(stub_settings, store_path)
+    assert after.classify(CORRECTED).code == target
+    assert after.manifest["decisions"]["count"] == 3
+    unrelated = [p.scores for p in after.classify_many(PROBES)]
+    assert unrelated and len(after.references) == len(_build(stub_settings, tmp_path / "none.sqlite").references) + 3
+
+
+def test_no_store_means_no_extra_examples(tmp_path):
+    examples, provenance = approved_examples(tmp_path / "missing.sqlite")
+    assert examples == [] and provenance["count"] == 0
+    assert (DATA / "examples.csv").is_file()

@@ -1,0 +1,174 @@
+"""審查佇列: re-classify the registry, review the doubtful rows first, record every decision."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from classifier.crosswalk import Crosswalk
+from classifier.decisions import DecisionStore, text_hash
+from classifier.errors import InputError
+from classifier.messages import input_error_zh
+from classifier.registry import CODE_COLUMNS, TEXT_COLUMNS, pick_column, reclassify_frame, summarise, summary_html
+from classifier.settings import Settings
+from classifier.tables import read_table, to_csv_bytes
+
+from .i18n import t
+from .page_batch import MAX_BYTES, MAX_ROWS
+from .page_suggest import render_prediction
+from .render import escape_markdown
+
+VERDICTS = ("eligible", "conditional", "ineligible")
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(path: str, codes: tuple[str, ...]) -> DecisionStore:
+    """One store per database file; it opens a connection per operation, so sessions can share it."""
+    return DecisionStore(path, known_codes=codes)
+
+
+def _message(error: InputError, lang: str) -> str:
+    return input_error_zh(error) if lang == "zh" else str(error)
+
+
+def _load_registry(clf, lang: str) -> pd.DataFrame | None:
+    upload = st.file_uploader(t("queue_upload", lang), type=["csv", "xlsx"], key="queue_file")
+    if upload is None:
+        return None
+    raw = upload.getvalue()
+    try:
+        if len(raw) > MAX_BYTES:
+            raise InputError("file too large", reason="too_large", size=f"{len(raw) / 1e6:.1f} MB", limit="20 MB")
+        frame = read_table(raw, upload.name)
+    except InputError as exc:
+        st.error(_message(exc, lang))
+        st.stop()
+    if len(frame) > MAX_ROWS:
+        st.error(t("batch_too_many", lang, n=len(frame), limit=MAX_ROWS))
+        st.stop()
+    columns = list(frame.columns)
+
+    def default(candidates, what):
+        try:
+            return columns.index(pick_column(frame, None, candidates, what))
+        except InputError:
+            return 0
+
+    text_column = st.selectbox(t("batch_text_col", lang), columns, index=default(TEXT_COLUMNS, "text"),
+                               key="queue_text_column")
+    code_column = st.selectbox(t("queue_code_col", lang), columns, index=default(CODE_COLUMNS, "code"),
+                               key="queue_code_column")
+    digest = hashlib.sha256(raw + text_column.encode() + code_column.encode()).hexdigest()
+    if st.button(t("queue_run", lang), type="primary", key="queue_run"):
+        bar = st.progress(0.0)
+        done = [0]
+
+        def advance(n: int) -> None:
+            done[0] += n
+            bar.progress(done[0] / max(len(frame), 1), text=t("batch_progress", lang, done=done[0], total=len(frame)))
+
+        crosswalk = Crosswalk.load(Settings.from_env().crosswalk_path, clf.taxonomy)
+        result = reclassify_frame(clf, frame, crosswalk, text_column=text_column, code_column=code_column,
+                                  progress=advance)
+        result["_text"] = frame[text_column]
+        result["_hash"] = frame[text_column].map(lambda s: text_hash(str(s)))
+        order = result.sort_values("review_priority", ascending=False, kind="stable").index.tolist()
+        st.session_state["queue"] = {"digest": digest, "result": result, "order": order, "name": upload.name,
+                                     "skipped": []}
+    queue = st.session_state.get("queue")
+    return queue["result"] if queue and queue["digest"] == digest else None
+
+
+def _record(store, clf, row, final_code: str, final_verdict: str, reason: str, lang: str, source: str) -> bool:
+    try:
+        store.record(text=str(row["_text"]), reviewer=st.session_state.get("reviewer", "").strip(),
+                     suggested_code=row["suggested_code"], suggested_verdict=row["verdict"],
+                     final_code=final_code, final_verdict=final_verdict, reason=reason.strip(),
+                     case_id=str(row.name), source=source, **clf.versions)
+    except InputError as exc:
+        st.error(_message(exc, lang))
+        return False
+    st.toast(t("queue_saved", lang, code=final_code, verdict=t(f"verdict_{final_verdict}", lang)))
+    return True
+
+
+def render(clf) -> None:
+    lang = st.session_state.get("lang_code", "zh")
+    st.caption(t("queue_intro", lang))
+    with st.sidebar:
+        st.text_input(t("queue_reviewer", lang), key="reviewer")
+    settings = Settings.from_env()
+    store = get_store(str(settings.decisions_path), tuple(clf.taxonomy.codes))
+    result = _load_registry(clf, lang)
+    if result is None:
+        if store.count():
+            st.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame(), excel_bom=True),
+                               file_name="decisions_audit.csv", mime="text/csv", key="queue_audit_dl")
+        st.stop()
+    queue = st.session_state["queue"]
+    reviewed = store.reviewed_hashes()
+    pending = [i for i in queue["order"] if result.at[i, "_hash"] not in reviewed and i not in queue["skipped"]]
+    done = sum(1 for h in result["_hash"] if h in reviewed)
+    st.progress(done / max(len(result), 1), text=t("queue_progress", lang, done=done, total=len(result)))
+
+    tab_review, tab_summary = st.tabs([t("page_queue", lang), t("queue_summary", lang)])
+    with tab_summary:
+        summary = summarise(result)
+        st.bar_chart(pd.DataFrame({t("queue_agreement", lang): [t(f"agreement_{k}", lang) for k in summary.agreement],
+                                   t("rows", lang): list(summary.agreement.values())}),
+                     x=t("queue_agreement", lang), y=t("rows", lang), horizontal=True)
+        st.markdown(f"**{t('queue_matrix', lang)}**")
+        st.dataframe(summary.matrix, width="stretch")
+        page = summary_html(summary, title=f"登錄資料重新分類摘要：{queue['name']}", versions=clf.versions,
+                            categories=clf.taxonomy.categories)
+        one, two, three = st.columns(3)
+        one.download_button(t("queue_summary_html", lang), page.encode("utf-8"), file_name="reclassify_summary.html",
+                            mime="text/html", key="queue_summary_dl")
+        public = result.drop(columns=["_text", "_hash"])
+        two.download_button(t("queue_results_csv", lang), to_csv_bytes(public, excel_bom=True),
+                            file_name="reclassified.csv", mime="text/csv", key="queue_results_dl")
+        three.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame(), excel_bom=True),
+                              file_name="decisions_audit.csv", mime="text/csv", key="queue_audit_dl2")
+
+    with tab_review:
+        if not pending:
+            st.success(t("queue_all_done", lang))
+            st.stop()
+        if not st.session_state.get("reviewer", "").strip():
+            st.info(t("queue_need_reviewer", lang))
+            st.stop()
+        index = pending[0]
+        row = result.loc[index]
+        st.subheader(t("queue_case", lang, pos=done + 1, total=len(result), priority=float(row["review_priority"])),
+                     anchor=False)
+        registered = row["registered_resolved"] or row["registered_unresolved"] or "—"
+        st.markdown(f"**{t('queue_registered', lang)}**：{escape_markdown(registered)}　"
+                    f"**{t('queue_agreement', lang)}**：{t('agreement_' + row['agreement'], lang)}")
+        st.markdown(escape_markdown(str(row["_text"])) or "—")
+        if row["error"]:
+            st.warning(row["error"])
+        else:
+            render_prediction(clf, clf.classify(str(row["_text"])), str(row["_text"]), lang)
+        codes = list(clf.taxonomy.codes)
+        suggested = row["suggested_code"] if row["suggested_code"] in codes else codes[0]
+        with st.form(f"review_{index}", border=True):
+            final_code = st.selectbox(t("queue_final_code", lang), codes, index=codes.index(suggested),
+                                      format_func=lambda c: f"{c} {clf.taxonomy[c].name}", key=f"final_code_{index}")
+            verdict = row["verdict"] if row["verdict"] in VERDICTS else "eligible"
+            final_verdict = st.radio(t("queue_final_verdict", lang), VERDICTS, index=VERDICTS.index(verdict),
+                                     horizontal=True, format_func=lambda v: t(f"verdict_{v}", lang),
+                                     key=f"final_verdict_{index}")
+            reason = st.text_input(t("queue_reason", lang), key=f"reason_{index}")
+            accept, save, skip = st.columns(3)
+            accepted = accept.form_submit_button(t("queue_accept", lang), type="primary")
+            saved = save.form_submit_button(t("queue_save", lang))
+            skipped = skip.form_submit_button(t("queue_skip", lang))
+        if skipped:
+            queue["skipped"].append(index)
+            st.rerun()
+        if accepted or saved:
+            code, verdict_out = (row["suggested_code"], verdict) if accepted else (final_code, final_verdict)
+            if _record(store, clf, row, code, verdict_out, reason, lang, queue["name"]):
+                st.rerun()
