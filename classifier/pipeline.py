@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from .explain import ItemVocabulary, matched_terms, top_precedents
 from .lexical import Tokenizer, make_vectorizer
 from .normalise import normalise
 from .ranker import ConfidenceCalibrator, NeighbourRanker, softmax
-from .records import Contrast, Example, Prediction, RuleHit, Ruling, Service, Suggestion
+from .records import Contrast, Example, Precedent, Prediction, RuleHit, Ruling, Service, Suggestion
 from .references import Reference, build_references
 from .rules import RuleSet, claimed_codes, verdict_of
 from .settings import Settings
@@ -45,6 +45,8 @@ class RankerConfig:
     max_chars: int = 2000
     top_k: int = 5
     cv_folds: int = 5
+    # A description this similar (hybrid similarity, 0…1) to a reviewed decision takes its answer.
+    reviewed_match: float = 0.95
 
     @classmethod
     def load(cls, path: Path) -> RankerConfig:
@@ -133,8 +135,10 @@ class Classifier:
     def __init__(self, *, taxonomy: Taxonomy, rules: RuleSet, references: list[Reference],
                  features: Features, ranker: NeighbourRanker, calibrator: ConfidenceCalibrator,
                  config: RankerConfig, rulings: tuple[Ruling, ...] = (), notes: tuple = (),
-                 manifest: dict | None = None):
+                 reviewed: tuple[Example, ...] = (), reviewed_index=None, manifest: dict | None = None):
         self.taxonomy = taxonomy
+        self.reviewed = reviewed
+        self.reviewed_index = reviewed_index
         self.rulings = rulings
         self.notes = notes
         self.rules = rules
@@ -156,15 +160,20 @@ class Classifier:
     def build(cls, settings: Settings | None = None, *, encoder: Encoder | None = None,
               config: RankerConfig | None = None, extra_examples: Sequence[Example] = (),
               provenance: dict | None = None, progress: Progress | None = None) -> Classifier:
-        """Fit the index from the data files and any reviewed examples (``extra_examples``);
-        ``provenance`` says where those came from and goes into the manifest."""
+        """Fit the index from the data files; ``extra_examples`` are approved reviewer decisions.
+
+        Decisions form their own layer: a description that (nearly) repeats a reviewed one takes
+        the reviewer's answer, and nothing else changes, because the ranker, its TF-IDF vocabulary
+        and the calibration are fitted on the data files alone. ``provenance`` says where the
+        decisions came from and goes into the manifest.
+        """
         settings = settings or Settings.from_env()
         say = progress or (lambda _m: None)
         config = config or RankerConfig.load(settings.data_dir / "ranker.json")
         taxonomy = load_taxonomy(settings.taxonomy_path)
         rulings = load_faq(settings.faq_path, taxonomy)
         rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
-        examples = load_examples(settings.examples_path, taxonomy) + tuple(extra_examples)
+        examples = load_examples(settings.examples_path, taxonomy)
         references = build_references(taxonomy, faq_precedents(settings.faq_path), examples)
         encoder = encoder or default_encoder(settings, fetch=True)
         say(f"encoding {len(references)} reference texts with {encoder.name}")
@@ -179,8 +188,11 @@ class Classifier:
         say("calibrating confidence with cross-validation over the examples")
         raw, correct = cross_validated_top1(references, dense, texts, tokenizer, config)
         calibrator = ConfidenceCalibrator().fit(raw, correct)
+        reviewed = tuple(extra_examples)
+        reviewed_index = features.transform([normalise(e.text) for e in reviewed], "query") if reviewed else None
         return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
                    calibrator=calibrator, config=config, rulings=rulings, notes=load_notes(settings.notes_path),
+                   reviewed=reviewed, reviewed_index=reviewed_index,
                    manifest={"model": encoder.name, "cv_top1": float(np.mean(correct)) if len(correct) else None,
                              "decisions": provenance or {"count": 0, "fingerprint": ""}})
 
@@ -191,6 +203,7 @@ class Classifier:
             "index": self.ranker.index_, "labels": list(self.ranker.classes_[self.ranker.labels_]),
             "vectorizer": self.features.vectorizer, "calibrator": self.calibrator,
             "config": asdict(self.config),
+            "reviewed": [asdict(e) for e in self.reviewed], "reviewed_index": self.reviewed_index,
         }
         extra = {
             "taxonomy_version": self.taxonomy.version,
@@ -217,9 +230,11 @@ class Classifier:
         references = [Reference(**r) for r in state["references"]]
         features = Features(encoder, state["vectorizer"], config.dense_weight, config.lexical_weight)
         ranker = NeighbourRanker(config.per_class, config.decay, config.temperature).fit(state["index"], state["labels"])
+        reviewed = tuple(Example(**{**e, "rule_ids": tuple(e["rule_ids"])}) for e in state.get("reviewed", []))
         return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
                    calibrator=state["calibrator"], config=config, rulings=rulings,
-                   notes=load_notes(settings.notes_path), manifest=manifest)
+                   notes=load_notes(settings.notes_path), reviewed=reviewed,
+                   reviewed_index=state.get("reviewed_index"), manifest=manifest)
 
     # ----------------------------------------------------------------- classify
     def classify(self, text: str, *, top_k: int | None = None) -> Prediction:
@@ -246,19 +261,34 @@ class Classifier:
             sims = self.ranker.similarities(X)
             scores = self.ranker.scores_from_similarities(sims)
             probs = softmax(scores, self.config.temperature)
+            matches = self._reviewed_matches(X)
             for i, (norm, truncated) in enumerate(chunk):
-                out.append(self._predict_one(texts[start + i], norm, truncated, sims[i], scores[i], probs[i], k))
+                out.append(self._predict_one(texts[start + i], norm, truncated, sims[i], scores[i], probs[i], k,
+                                             matches[i]))
             if progress:
                 progress(len(chunk))
         return out
 
-    def _predict_one(self, text, norm, truncated, sims, scores, probs, k) -> Prediction:
+    def _reviewed_matches(self, X) -> list[tuple[Example, float] | None]:
+        """The reviewed decision each query repeats (similarity at or above reviewed_match), if any."""
+        if not self.reviewed or self.reviewed_index is None:
+            return [None] * X.shape[0]
+        sims = (X @ self.reviewed_index.T).toarray() / (self.config.dense_weight + self.config.lexical_weight)
+        best = sims.argmax(axis=1)
+        return [(self.reviewed[j], float(sims[i, j])) if sims[i, j] >= self.config.reviewed_match else None
+                for i, j in enumerate(best)]
+
+    def _predict_one(self, text, norm, truncated, sims, scores, probs, k, reviewed=None) -> Prediction:
         classes = self.ranker.classes_
         order = list(np.argsort(-scores, kind="stable"))
+        if reviewed is not None:
+            position = int(np.flatnonzero(classes == reviewed[0].code)[0])
+            order.remove(position)
+            order.insert(0, position)
         first = classes[order[0]]
         redirect_hits = self.rules.redirects(norm, (first, *claimed_codes(norm, self._known)))
         for hit in redirect_hits:
-            if not self.rules.applies_to(hit.rule_id, first):
+            if reviewed is not None or not self.rules.applies_to(hit.rule_id, first):
                 continue  # it explains why a claimed code is not suggested; the ranking stands
             target = self._redirect_target(hit, classes, order)
             if target is not None:
@@ -266,7 +296,7 @@ class Classifier:
                 order.insert(0, target)
         top = classes[order[0]]
         hits = list(redirect_hits) + self.rules.evaluate(norm, top)
-        verdict = verdict_of(hits)
+        verdict = verdict_of(hits) if reviewed is None else reviewed[0].verdict
         scale = float(self.calibrator.transform(probs[order[0]])[0]) / max(float(probs[order[0]]), 1e-9)
         query_words = self.tokenizer.words(norm)
         suggestions = []
@@ -279,7 +309,16 @@ class Classifier:
                 confidence=round(min(1.0, float(probs[idx]) * scale), 4), definition=item.definition,
                 matched_terms=terms, precedents=precedents,
             ))
-        reasons = self._review_reasons(suggestions, scores, order, verdict, redirect_hits)
+        if reviewed is not None:
+            decision, similarity = reviewed
+            top = suggestions[0]
+            cited = Precedent(source="decision", ref=decision.id, code=decision.code, text=decision.text,
+                              similarity=round(similarity, 4))
+            # A reviewer already decided this description: their answer stands, with their record cited.
+            suggestions[0] = replace(top, confidence=max(top.confidence, 0.99), precedents=(cited, *top.precedents))
+            reasons: tuple[str, ...] = ()
+        else:
+            reasons = self._review_reasons(suggestions, scores, order, verdict, redirect_hits)
         return Prediction(
             text=text, normalised=norm, suggestions=tuple(suggestions), verdict=verdict,
             rule_hits=tuple(hits), needs_review=bool(reasons), review_reasons=reasons,

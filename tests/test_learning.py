@@ -42,8 +42,26 @@ def test_approved_corrections_teach_on_rebuild(stub_settings, tmp_path):
     after = _build(stub_settings, store_path)
     assert after.classify(CORRECTED).code == target
     assert after.manifest["decisions"]["count"] == 3
-    unrelated = [p.scores for p in after.classify_many(PROBES)]
-    assert unrelated and len(after.references) == len(_build(stub_settings, tmp_path / "none.sqlite").references) + 3
+    corrected = after.classify(CORRECTED)
+    assert corrected.best.precedents[0].source == "decision" and not corrected.needs_review
+    baseline = _build(stub_settings, tmp_path / "none.sqlite")
+    assert after.classify_many(PROBES) == baseline.classify_many(PROBES)  # nothing else changes
+    assert len(after.references) == len(baseline.references)
+
+
+def test_reviewed_layer_survives_save_and_load(stub_settings, tmp_path):
+    from dataclasses import replace
+
+    settings = replace(stub_settings, models_dir=tmp_path / "models")
+    store_path = tmp_path / "decisions.sqlite"
+    DecisionStore(store_path).record(text=CORRECTED, reviewer="審查員", suggested_code="4.1.2",
+                                     suggested_verdict="eligible", final_code="4.6.1", final_verdict="conditional",
+                                     reason="需補充技術細節")
+    _build(settings, store_path).save(settings)
+    loaded = Classifier.load(settings)
+    p = loaded.classify(CORRECTED)
+    assert (p.code, p.verdict) == ("4.6.1", "conditional")
+    assert loaded.manifest["decisions"]["count"] == 1
 
 
 def test_no_store_means_no_extra_examples(tmp_path):
