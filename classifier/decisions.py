@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -170,7 +171,7 @@ class DecisionStore:
         self._check_version(version)
         if version == SCHEMA_VERSION:
             return
-        conn.execute("PRAGMA journal_mode = WAL")  # persistent in the file; cannot run inside a transaction
+        self._use_wal(conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]  # another writer may have migrated first
@@ -183,6 +184,25 @@ class DecisionStore:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    @staticmethod
+    def _use_wal(conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL (persistent; not allowed inside a transaction).
+
+        Changing the journal mode needs an exclusive lock and SQLite does not always wait for it
+        through the busy handler, so two processes opening a new file retry here instead of failing.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                    return
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _check_version(self, found: int) -> None:
         if found > SCHEMA_VERSION:
