@@ -79,11 +79,9 @@ def cmd_batch(args) -> int:
     def bar(total):
         return tqdm(total=total, unit="row", disable=args.no_progress or total < 50, file=sys.stderr)
 
-    out = run_batch(classifier, Path(args.input), Path(args.output), text_column=args.text_column,
-                    progress_factory=bar, excel_bom=args.excel_bom)
-    errors = int((out["error"] != "").sum())
-    print(f"{len(out)} rows written to {args.output} ({errors} rows with errors, "
-          f"{int(out['needs_review'].astype(bool).sum())} need review)", file=sys.stderr)
+    rows = run_batch(classifier, Path(args.input), Path(args.output), text_column=args.text_column,
+                     progress_factory=bar, excel_bom=args.excel_bom, restart=args.restart)
+    print(f"{rows} rows written to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -187,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-column", default="text")
     p.add_argument("--excel-bom", action="store_true", help="write a UTF-8 BOM so old Excel opens the CSV correctly")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--restart", action="store_true", help="ignore a partial result of an interrupted run")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("build", help="build the index in models/ from the data files and approved decisions")

@@ -6,7 +6,7 @@ from .errors import InputError
 
 INPUT_ERRORS_ZH = {
     "empty_text": "描述是空白的，請輸入產品或服務的說明。",
-    "symbols_only": "描述只有符號，請用文字說明產品或服務做什麼。",
+    "symbols_only": "描述只有符號或數字，請用文字說明產品或服務做什麼。",
     "not_text": "描述必須是文字。",
     "empty_file": "檔案是空的，請上傳含標題列與資料列的 CSV 或 XLSX 檔。",
     "bad_encoding": "無法讀取此 CSV 的編碼（已試 UTF-8、UTF-8 BOM、Big5/CP950），請在 Excel 另存為「CSV UTF-8」後再上傳。",

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -71,10 +72,10 @@ def check_text(text: object, max_chars: int) -> tuple[str, bool]:
     if not isinstance(text, str):
         raise InputError(f"Expected the description as text; found {type(text).__name__}.", reason="not_text")
     cleaned = normalise(text)
-    if not any(ch.isalnum() for ch in cleaned):
+    if sum(ch.isalpha() for ch in cleaned) < 2:  # a description has words; digits or one stray letter do not count
         raise InputError(
             "Expected a product description with words in it; found "
-            + ("an empty text" if not cleaned else f"only symbols ({cleaned[:20]!r})")
+            + ("an empty text" if not cleaned else f"only symbols or numbers ({cleaned[:20]!r})")
             + ". Describe what the product or service does.",
             reason="empty_text" if not cleaned else "symbols_only",
         )
@@ -154,6 +155,9 @@ class Classifier:
             code: np.flatnonzero(ranker.labels_ == i) for i, code in enumerate(ranker.classes_)
         }
         self._known = set(taxonomy.codes)
+        # Reference texts are a fixed set: segment each once, not once per suggestion.
+        self._reference_words = lru_cache(maxsize=8192)(
+            lambda text: frozenset(self.tokenizer.words(normalise(text))))
 
     # ----------------------------------------------------------------- build / load
     @classmethod
@@ -330,7 +334,7 @@ class Classifier:
         """Matched terms and nearest precedents of one item for one description."""
         precedents = top_precedents(sims, self._rows_by_code[code], self.references,
                                     scale=self.config.dense_weight + self.config.lexical_weight)
-        precedent_words = set().union(*(set(self.tokenizer.words(normalise(p.text))) for p in precedents))
+        precedent_words = set().union(*(self._reference_words(p.text) for p in precedents))
         return matched_terms(norm, query_words, self._vocab[code], precedent_words), precedents
 
     # ----------------------------------------------------------------- explain more

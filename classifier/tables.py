@@ -17,7 +17,12 @@ XLSX_MAGIC = b"PK\x03\x04"
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """Text and the encoding that read it; Taiwanese Excel writes CP950 (Big5)."""
+    """Text and the encoding that read it; Taiwanese Excel writes CP950 (Big5), or UTF-16 for 'Unicode text'."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     for encoding in ENCODINGS:
         try:
             return raw.decode(encoding), encoding
@@ -77,8 +82,10 @@ def read_table(source: Path | bytes, name: str = "") -> pd.DataFrame:
     if "\x00" in text:
         raise InputError(f"Expected a text CSV file; {label} contains binary data. Upload a CSV or XLSX file.",
                          reason="binary_file")
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(f"Expected a well-formed CSV; {label} could not be parsed ({exc}).", reason="bad_csv") from exc
     return _rows_to_frame(rows, label)

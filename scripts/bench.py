@@ -1,8 +1,11 @@
-"""Speed benchmark on this machine: one run, figures as medians and as ratios to a baseline.
+"""`make bench`: accuracy and speed of the full system against two baselines, in one run.
 
-Baseline: the bare sentence-transformers encode of the same text (the floor any embedding
-classifier pays). Usage: python scripts/bench.py [--rows N] [--repeats R]
-Writes bench/results/speed.json.
+Baselines, computed in the same run on the same rows:
+- lexical only: jieba + TF-IDF over the same references and rules (no embeddings);
+- names only: the embedding model against the 87 item names (no definitions, examples or rules).
+Speed figures are medians, with ratios to the bare encode of the same text and to the lexical
+baseline. Writes bench/results/bench.json and the plots in docs/figures/.
+Usage: python scripts/bench.py [--rows N] [--repeats R] [--skip-speed]
 """
 
 from __future__ import annotations
@@ -14,12 +17,26 @@ import resource
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 
+from classifier import baselines, figures
 from classifier.embedding import CachedEncoder
+from classifier.evaluate import EvalReport, score
 from classifier.pipeline import Classifier
 from classifier.settings import PROJECT_ROOT, Settings
+
+FIGURES = Path(os.environ.get("AIREG_FIGURES_DIR", PROJECT_ROOT / "docs" / "figures"))
+RESULTS = PROJECT_ROOT / "bench" / "results"
+
+
+def _summary(report: EvalReport) -> dict:
+    return {"top1": round(report.top1, 3), "top3": round(report.top3, 3),
+            "verdict_accuracy": round(report.verdict_accuracy, 3),
+            "coverage_at_precision_0.95": round(report.coverage_at["0.95"], 3),
+            "coverage_at_precision_0.97": round(report.coverage_at["0.97"], 3),
+            "expected_calibration_error": round(report.expected_calibration_error, 3)}
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -31,71 +48,118 @@ def _p95_ms(samples: list[float]) -> float:
     return round(ordered[max(0, int(round(0.95 * len(ordered))) - 1)] * 1000, 1)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=200, help="rows in the batch test")
-    parser.add_argument("--repeats", type=int, default=60, help="single-description calls")
-    args = parser.parse_args()
-    settings = Settings.from_env()
+def accuracy(clf: Classifier, lexical: Classifier, dev: pd.DataFrame) -> tuple[dict, dict]:
+    gold = (dev["code"].tolist(), dev["verdict"].tolist(), dev["rule_ids"].tolist(), dev["style"].tolist())
+    texts = dev["text"].tolist()
+    full_predictions = clf.classify_many(texts)
+    reports = {
+        "full system": score(full_predictions, *gold),
+        "lexical only": score(lexical.classify_many(texts), *gold),
+        "names only": score(baselines.names_only(clf, texts), *gold),
+    }
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    figures.coverage_precision(reports, FIGURES / "coverage_precision.png")
+    figures.reliability(reports["full system"], FIGURES / "reliability.png")
+    figures.confusion_by_subcategory(gold[0], [p.code for p in full_predictions], FIGURES / "confusion_subcategory.png")
+    result = {name: _summary(r) for name, r in reports.items()}
+    full = reports["full system"]
+    result["full system"]["rulings_rows"] = full.rule_rows
+    result["full system"]["rulings_verdict_accuracy"] = round(full.rule_verdict_accuracy, 3)
+    result["ratios"] = {}
+    for key in ("lexical only", "names only"):
+        tag = key.replace(" ", "_")
+        result["ratios"][f"top1_full_over_{tag}"] = round(full.top1 / max(reports[key].top1, 1e-9), 2)
+        result["ratios"][f"top1_error_{tag}_over_full"] = round((1 - reports[key].top1) / max(1 - full.top1, 1e-9), 2)
+    return result, reports
 
-    start = time.perf_counter()
-    clf = Classifier.load(settings)
+
+def speed(clf: Classifier, lexical: Classifier, dev: pd.DataFrame, rows: int, repeats: int) -> dict:
     cached: CachedEncoder = clf.features.encoder
     inner = cached.inner
-    # Measure compute, not the cache: queries go straight to the model.
-    clf.features.encoder = inner
-    first = clf.classify("我們的產品是基於人臉辨識的員工打卡系統")
-    cold = time.perf_counter() - start
-
-    dev = pd.read_csv(settings.dev_eval_path, dtype=str, keep_default_na=False)
-    texts = (dev["text"].tolist() * (1 + args.rows // len(dev)))[: args.rows]
-    singles = [f"{t}（{i}）" for i, t in enumerate(dev["text"].tolist()[: args.repeats])]
-
-    encode_only, classify_one = [], []
+    clf.features.encoder = inner  # measure compute, not the cache
+    singles = [f"{t}（{i}）" for i, t in enumerate(dev["text"].tolist()[:repeats])]
+    texts = (dev["text"].tolist() * (1 + rows // len(dev)))[:rows]
+    encode_only, full_one, lexical_one = [], [], []
     for text in singles:
         t0 = time.perf_counter()
         inner.encode([text], "query")
         encode_only.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         clf.classify(text + " ")
-        classify_one.append(time.perf_counter() - t0)
-
+        full_one.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        lexical.classify(text)
+        lexical_one.append(time.perf_counter() - t0)
     t0 = time.perf_counter()
     inner.encode(texts, "query")
     encode_batch = time.perf_counter() - t0
     t0 = time.perf_counter()
     clf.classify_many(texts)
     batch = time.perf_counter() - t0
-
-    # Re-running a batch over texts seen before reuses the hash-keyed embedding cache.
-    scratch = CachedEncoder(inner, None)
-    clf.features.encoder = scratch
+    t0 = time.perf_counter()
+    lexical.classify_many(texts)
+    lexical_batch = time.perf_counter() - t0
+    clf.features.encoder = CachedEncoder(inner, None)
     clf.classify_many(texts)
     t0 = time.perf_counter()
     clf.classify_many(texts)
     rerun = time.perf_counter() - t0
-
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = {
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "model": clf.manifest.get("model"),
-        "cold_start_to_first_answer_s": round(cold, 2),
-        "first_answer": first.code,
-        "single_latency_ms": {"p50": _median_ms(classify_one), "p95": _p95_ms(classify_one)},
+    clf.features.encoder = cached
+    return {
+        "single_latency_ms": {"p50": _median_ms(full_one), "p95": _p95_ms(full_one)},
         "baseline_encode_only_ms": {"p50": _median_ms(encode_only), "p95": _p95_ms(encode_only)},
-        "single_ratio_to_encode_only": round(statistics.median(classify_one) / statistics.median(encode_only), 2),
+        "baseline_lexical_only_ms": {"p50": _median_ms(lexical_one), "p95": _p95_ms(lexical_one)},
+        "single_ratio_to_encode_only": round(statistics.median(full_one) / statistics.median(encode_only), 2),
+        "single_ratio_to_lexical_only": round(statistics.median(full_one) / statistics.median(lexical_one), 1),
         "batch_rows": len(texts),
         "batch_rows_per_s": round(len(texts) / batch, 1),
         "baseline_encode_only_rows_per_s": round(len(texts) / encode_batch, 1),
+        "baseline_lexical_only_rows_per_s": round(len(texts) / lexical_batch, 1),
         "batch_ratio_to_encode_only": round(batch / encode_batch, 2),
         "rerun_cached_rows_per_s": round(len(texts) / rerun, 1),
         "rerun_speedup": round(batch / rerun, 1),
-        "peak_memory_mb": round(peak_mb),
     }
-    out = PROJECT_ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "speed.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=200, help="rows in the batch test")
+    parser.add_argument("--repeats", type=int, default=60, help="single-description calls")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    dev = pd.read_csv(settings.dev_eval_path, dtype=str, keep_default_na=False)
+
+    start = time.perf_counter()
+    clf = Classifier.load(settings)
+    first = clf.classify("我們的產品是基於人臉辨識的員工打卡系統，已導入三百家企業")
+    cold = time.perf_counter() - start
+
+    lexical = baselines.lexical_only(settings)
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "model": clf.manifest.get("model"),
+        "rows": len(dev),
+        "cold_start_to_first_answer_s": round(cold, 2),
+        "first_answer": first.code,
+    }
+    result["accuracy"], _ = accuracy(clf, lexical, dev)
+    if not args.skip_speed:
+        result["speed"] = speed(clf, lexical, dev, args.rows, args.repeats)
+    result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    acc = result["accuracy"]
+    print(f"rows: {len(dev)} (data/dev_eval.csv)")
+    print(f"{'system':<14}{'top-1':>7}{'top-3':>7}{'verdict':>9}{'cov@0.95':>10}{'cov@0.97':>10}")
+    for name in ("full system", "lexical only", "names only"):
+        r = acc[name]
+        print(f"{name:<14}{r['top1']:>7.3f}{r['top3']:>7.3f}{r['verdict_accuracy']:>9.3f}"
+              f"{r['coverage_at_precision_0.95']:>10.3f}{r['coverage_at_precision_0.97']:>10.3f}")
+    print("ratios:", acc["ratios"])
+    print(json.dumps({k: v for k, v in result.items() if k not in ("accuracy",)}, indent=2, ensure_ascii=False))
+    print(f"written: {RESULTS / 'bench.json'}, figures in {FIGURES}")
     return 0
 
 
