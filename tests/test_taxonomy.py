@@ -91,3 +91,10 @@ def test_dev_eval_is_held_out_and_exercises_the_rulings(taxonomy):
     assert len(dev) >= 150
     assert sum(1 for e in dev if e.rule_ids or e.verdict != "eligible") >= 30
     assert not train & {e.text for e in dev}
+
+
+def test_blind_holdout_shares_nothing_with_the_other_sets(taxonomy):
+    blind = load_examples(DATA / "blind_holdout.csv", taxonomy)
+    others = {e.text for name in ("examples.csv", "dev_eval.csv") for e in load_examples(DATA / name, taxonomy)}
+    assert len(blind) >= 150 and set(e.code for e in blind) == set(taxonomy.codes)
+    assert not others & {e.text for e in blind}
