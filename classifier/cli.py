@@ -69,18 +69,22 @@ def cmd_classify(args) -> int:
     return 0
 
 
-def cmd_batch(args) -> int:
+def _progress_bars(args):
+    """A tqdm bar on stderr for runs of 50 rows or more, unless --no-progress."""
     from tqdm import tqdm
-
-    from .batch import run_batch
-
-    classifier = _load(args)
 
     def bar(total):
         return tqdm(total=total, unit="row", disable=args.no_progress or total < 50, file=sys.stderr)
 
+    return bar
+
+
+def cmd_batch(args) -> int:
+    from .batch import run_batch
+
+    classifier = _load(args)
     rows = run_batch(classifier, Path(args.input), Path(args.output), text_column=args.text_column,
-                     progress_factory=bar, excel_bom=args.excel_bom, restart=args.restart)
+                     progress_factory=_progress_bars(args), excel_bom=args.excel_bom, restart=args.restart)
     print(f"{rows} rows written to {args.output}", file=sys.stderr)
     return 0
 
@@ -136,20 +140,15 @@ def compare_decisions(args, loaded, frame) -> str:
 
 
 def cmd_reclassify(args) -> int:
-    from tqdm import tqdm
-
     from .crosswalk import Crosswalk
     from .registry import run_reclassify
 
     classifier = _load(args)
     crosswalk = Crosswalk.load(_settings(args).crosswalk_path, classifier.taxonomy)
-
-    def bar(total):
-        return tqdm(total=total, unit="row", disable=args.no_progress or total < 50, file=sys.stderr)
-
     out = run_reclassify(classifier, crosswalk, Path(args.registry), Path(args.output),
                          text_column=args.text_column, code_column=args.code_column,
-                         summary_path=Path(args.summary) if args.summary else None, progress_factory=bar)
+                         summary_path=Path(args.summary) if args.summary else None,
+                         progress_factory=_progress_bars(args))
     counts = out["agreement"].value_counts().to_dict()
     print(f"{len(out)} rows written to {args.output}; agreement: {counts}", file=sys.stderr)
     return 0

@@ -31,12 +31,8 @@ def _fail(error: InputError, lang: str) -> None:
     st.stop()
 
 
-def render(clf) -> None:
-    lang = st.session_state.get("lang_code", "zh")
-    st.caption(t("batch_intro", lang))
-    upload = st.file_uploader(t("batch_upload", lang), type=["csv", "xlsx"], key="batch_file")
-    if upload is None:
-        st.stop()
+def read_upload(upload, lang: str) -> tuple[bytes, pd.DataFrame]:
+    """The uploaded bytes and table, or a clear message and a stop: too large, unreadable, too many rows."""
     raw = upload.getvalue()
     if len(raw) > MAX_BYTES:
         _fail(InputError("file too large", reason="too_large", size=f"{len(raw) / 1e6:.1f} MB", limit="20 MB"), lang)
@@ -47,6 +43,16 @@ def render(clf) -> None:
     if len(frame) > MAX_ROWS:
         st.error(t("batch_too_many", lang, n=len(frame), limit=MAX_ROWS))
         st.stop()
+    return raw, frame
+
+
+def render(clf) -> None:
+    lang = st.session_state.get("lang_code", "zh")
+    st.caption(t("batch_intro", lang))
+    upload = st.file_uploader(t("batch_upload", lang), type=["csv", "xlsx"], key="batch_file")
+    if upload is None:
+        st.stop()
+    raw, frame = read_upload(upload, lang)
     st.caption(t("batch_rows", lang, n=len(frame), c=len(frame.columns)))
     columns = list(frame.columns)
     text_column = st.selectbox(t("batch_text_col", lang), columns, index=columns.index(_guess_text_column(frame)),

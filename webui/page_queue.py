@@ -13,10 +13,10 @@ from classifier.errors import InputError
 from classifier.messages import input_error_zh
 from classifier.registry import CODE_COLUMNS, TEXT_COLUMNS, pick_column, reclassify_frame, summarise, summary_html
 from classifier.settings import Settings
-from classifier.tables import read_table, to_csv_bytes
+from classifier.tables import to_csv_bytes
 
 from .i18n import t
-from .page_batch import MAX_BYTES, MAX_ROWS
+from .page_batch import read_upload
 from .page_suggest import render_prediction
 from .render import escape_markdown
 
@@ -37,17 +37,7 @@ def _load_registry(clf, lang: str) -> pd.DataFrame | None:
     upload = st.file_uploader(t("queue_upload", lang), type=["csv", "xlsx"], key="queue_file")
     if upload is None:
         return None
-    raw = upload.getvalue()
-    try:
-        if len(raw) > MAX_BYTES:
-            raise InputError("file too large", reason="too_large", size=f"{len(raw) / 1e6:.1f} MB", limit="20 MB")
-        frame = read_table(raw, upload.name)
-    except InputError as exc:
-        st.error(_message(exc, lang))
-        st.stop()
-    if len(frame) > MAX_ROWS:
-        st.error(t("batch_too_many", lang, n=len(frame), limit=MAX_ROWS))
-        st.stop()
+    raw, frame = read_upload(upload, lang)
     columns = list(frame.columns)
 
     def default(candidates, what):
