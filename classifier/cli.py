@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from .errors import ClassifierError, InputError
+from .messages import VERDICT_ZH
 from .settings import Settings
 
-VERDICT_ZH = {"eligible": "符合", "conditional": "有條件（需補充說明）", "ineligible": "不符合"}
 VERDICT_EN = {"eligible": "eligible", "conditional": "conditional (needs more detail)", "ineligible": "ineligible"}
 REVIEW_ZH = {"low_confidence": "信心偏低", "close_runner_up": "前兩名分數接近",
              "conditional_verdict": "資格有條件", "redirected_by_rule": "依問答集規則改判項目"}

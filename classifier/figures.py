@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .evaluate import EvalReport
+from .taxonomy import code_key
 
 
 def _pyplot():
@@ -76,10 +77,7 @@ def confusion_by_subcategory(gold: list[str], predicted: list[str], path: Path) 
     def sub(code: str) -> str:
         return code.split(";")[0].rsplit(".", 1)[0]
 
-    def key(code: str) -> tuple:
-        return tuple(int(p) for p in code.split("."))
-
-    labels = sorted({sub(c) for c in gold} | {sub(c) for c in predicted}, key=key)
+    labels = sorted({sub(c) for c in gold} | {sub(c) for c in predicted}, key=code_key)
     index = {label: i for i, label in enumerate(labels)}
     matrix = np.zeros((len(labels), len(labels)), dtype=int)
     for g, p in zip(gold, predicted):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from .errors import InputError
 
+VERDICT_ZH = {"eligible": "符合", "conditional": "有條件（需補充說明）", "ineligible": "不符合"}
+VERDICT_SHORT_ZH = {"eligible": "符合", "conditional": "有條件", "ineligible": "不符合"}
+
 INPUT_ERRORS_ZH = {
     "empty_text": "描述是空白的，請輸入產品或服務的說明。",
     "symbols_only": "描述只有符號或數字，請用文字說明產品或服務做什麼。",

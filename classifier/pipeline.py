@@ -301,7 +301,7 @@ class Classifier:
         top = classes[order[0]]
         hits = list(redirect_hits) + self.rules.evaluate(norm, top)
         verdict = verdict_of(hits) if reviewed is None else reviewed[0].verdict
-        scale = float(self.calibrator.transform(probs[order[0]])[0]) / max(float(probs[order[0]]), 1e-9)
+        scale = self._calibration_scale(probs[order[0]])
         query_words = self.tokenizer.words(norm)
         suggestions = []
         for idx in order[:k]:
@@ -330,6 +330,10 @@ class Classifier:
             truncated=truncated, scores={c: round(float(s), 4) for c, s in zip(classes, scores)},
         )
 
+    def _calibration_scale(self, top_probability: float) -> float:
+        """Factor that turns the softmax probabilities into confidences calibrated at the top-1."""
+        return float(self.calibrator.transform(top_probability)[0]) / max(float(top_probability), 1e-9)
+
     def _evidence(self, code: str, norm: str, query_words: list[str], sims: np.ndarray):
         """Matched terms and nearest precedents of one item for one description."""
         precedents = top_precedents(sims, self._rows_by_code[code], self.references,
@@ -349,7 +353,7 @@ class Classifier:
         probs = softmax(scores[None, :], self.config.temperature)[0]
         order = list(np.argsort(-scores, kind="stable"))
         idx = int(np.flatnonzero(self.ranker.classes_ == code)[0])
-        scale = float(self.calibrator.transform(probs[order[0]])[0]) / max(float(probs[order[0]]), 1e-9)
+        scale = self._calibration_scale(probs[order[0]])
         terms, precedents = self._evidence(code, norm, self.tokenizer.words(norm), sims[0])
         item = self.taxonomy[code]
         hits = self.rules.evaluate(norm, code) + self.rules.redirects(norm, (code,))

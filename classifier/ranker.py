@@ -9,6 +9,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted as _sk_check_is_fitted
 
 from .errors import NotFittedError
+from .taxonomy import code_key
 
 
 def check_is_fitted(estimator) -> None:
@@ -61,7 +62,7 @@ class NeighbourRanker(ClassifierMixin, BaseEstimator):
         y = np.asarray([str(v) for v in y], dtype=object)
         if X.shape[0] != len(y) or len(y) == 0:
             raise ValueError(f"Expected X and y with the same, non-zero number of rows; found {X.shape[0]} and {len(y)}.")
-        self.classes_ = np.array(sorted(set(y), key=_code_key), dtype=object)
+        self.classes_ = np.array(sorted(set(y), key=code_key), dtype=object)
         position = {c: i for i, c in enumerate(self.classes_)}
         self.labels_ = np.array([position[v] for v in y], dtype=np.int64)
         self.index_ = X
@@ -107,10 +108,6 @@ def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def _code_key(code: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in str(code).split("."))
 
 
 class ConfidenceCalibrator(BaseEstimator):

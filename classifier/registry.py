@@ -12,8 +12,10 @@ import pandas as pd
 from .batch import classify_frame
 from .crosswalk import Crosswalk
 from .errors import InputError
+from .messages import VERDICT_SHORT_ZH
 from .pipeline import Classifier
 from .tables import read_table, require_column, write_table
+from .taxonomy import code_key
 
 TEXT_COLUMNS = ("description", "text", "描述", "說明", "服務說明")
 CODE_COLUMNS = ("registered_code", "registered_codes", "code", "登錄項目", "登錄代碼")
@@ -102,10 +104,6 @@ class RegistrySummary:
     top_disagreements: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-def _numeric(code: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else 999 for p in code.split("."))
-
-
 def summarise(result: pd.DataFrame) -> RegistrySummary:
     ok = result[result["error"] == ""]
     registered_first = ok["registered_resolved"].map(lambda s: s.split(";")[0] if s else "")
@@ -115,7 +113,7 @@ def summarise(result: pd.DataFrame) -> RegistrySummary:
 
     matrix = pd.crosstab(registered_first.map(sub), ok["suggested_code"].map(sub),
                          rownames=["registered"], colnames=["suggested"])
-    matrix = matrix.loc[sorted(matrix.index, key=_numeric), sorted(matrix.columns, key=_numeric)]
+    matrix = matrix.loc[sorted(matrix.index, key=code_key), sorted(matrix.columns, key=code_key)]
     pairs = (pd.DataFrame({"registered": registered_first, "suggested": ok["suggested_code"]})
              [ok["agreement"] == "different"].value_counts().head(15))
     return RegistrySummary(
@@ -130,7 +128,6 @@ def summarise(result: pd.DataFrame) -> RegistrySummary:
     )
 
 
-VERDICT_ZH = {"eligible": "符合", "conditional": "有條件", "ineligible": "不符合"}
 AGREEMENT_ZH = {"same_item": "同一小項", "same_subcategory": "同分項不同小項", "different": "不同分項",
                 "no_registered_code": "未登錄代碼"}
 
@@ -173,7 +170,7 @@ td.diag{{background:#d9f2d9}}td.off{{background:#fde2e2}}h2{{margin-top:2rem}}</
 <h1>{esc(title)}</h1>
 <p>共 {summary.rows} 筆。{meta}</p>
 <h2>登錄代碼與建議的一致性</h2>{_bars(agreement_counts, "#4c78a8")}
-<h2>資格判定</h2>{_bars({VERDICT_ZH[k]: v for k, v in summary.verdicts.items()}, "#f58518")}
+<h2>資格判定</h2>{_bars({VERDICT_SHORT_ZH[k]: v for k, v in summary.verdicts.items()}, "#f58518")}
 <h2>各大項筆數（建議）</h2>{_bars(suggested, "#54a24b")}
 <h2>各大項筆數（登錄）</h2>{_bars(registered, "#b279a2")}
 <h2>分項對照表（列：登錄，欄：建議）</h2><table><tr><th></th>{head}</tr>{body}</table>

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 from .errors import DataFileError
+from .messages import VERDICT_ZH
 from .records import ApplicationNote, Prediction
-
-VERDICT_ZH = {"eligible": "符合", "conditional": "有條件（需補充說明）", "ineligible": "不符合"}
 
 
 def load_notes(path: Path) -> tuple[ApplicationNote, ...]:

@@ -37,6 +37,11 @@ def read_csv_str(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+def code_key(code: str) -> tuple:
+    """Sort codes as numbers, so 4.2 comes before 4.10; parts that are not numbers (「（無）」) sort last."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in str(code).split("."))
+
+
 def split_list(cell: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(cell).split(";") if part.strip())
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from classifier.messages import VERDICT_SHORT_ZH
 from classifier.normalise import normalise
 
 from .i18n import t
 from .render import escape_markdown
-
-VERDICT_ZH = {"eligible": "符合", "conditional": "有條件", "ineligible": "不符合"}
 
 
 def _matches(item, query: str) -> bool:
@@ -20,7 +19,7 @@ def _matches(item, query: str) -> bool:
 
 
 def _ruling_md(ruling, lang: str) -> str:
-    verdict = VERDICT_ZH[ruling.verdict] if lang == "zh" else ruling.verdict
+    verdict = VERDICT_SHORT_ZH[ruling.verdict] if lang == "zh" else ruling.verdict
     return (f"**FAQ {ruling.faq}**（{verdict}）  \n" + escape_markdown("問：" + ruling.question) + "  \n"
             + escape_markdown("答：" + ruling.answer))
 
