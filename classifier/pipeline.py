@@ -19,11 +19,12 @@ from .errors import DataFileError, InputError
 from .explain import ItemVocabulary, matched_terms, top_precedents
 from .lexical import Tokenizer, make_vectorizer
 from .normalise import normalise
+from .onnx_model import ONNX_SUFFIX, open_onnx_encoder
 from .ranker import ConfidenceCalibrator, NeighbourRanker, softmax
 from .records import Contrast, Example, Precedent, Prediction, RuleHit, Ruling, Service, Suggestion
 from .references import Reference, build_references
 from .rules import RuleSet, claimed_codes, verdict_of
-from .settings import Settings
+from .settings import BASE_MODEL, Settings
 from .summary import load_notes
 from .taxonomy import Taxonomy, faq_precedents, load_examples, load_faq, load_taxonomy
 
@@ -108,7 +109,10 @@ def default_encoder(settings: Settings, model: str | None = None, *, fetch: bool
     name = model or settings.model
     if name.startswith("hashing-") and name[len("hashing-"):].isdigit():
         return HashingEncoder(int(name[len("hashing-"):]))
-    inner = SentenceTransformerEncoder(name, settings.cache_dir, fetch=fetch)
+    if name == BASE_MODEL + ONNX_SUFFIX:
+        inner = open_onnx_encoder(name, settings.cache_dir, fetch=fetch)
+    else:
+        inner = SentenceTransformerEncoder(name, settings.cache_dir, fetch=fetch)
     return CachedEncoder(inner, settings.cache_dir / "embeddings.sqlite")
 
 
@@ -216,7 +220,9 @@ class Classifier:
             "cv_top1": self.manifest.get("cv_top1"),
             "decisions": self.manifest.get("decisions", {"count": 0, "fingerprint": ""}),
         }
-        self.manifest = artifacts.save(state, settings.models_dir, model=self.features.encoder.name,
+        encoder = self.features.encoder
+        extra["model_fingerprint"] = getattr(encoder, "fingerprint", encoder.name)
+        self.manifest = artifacts.save(state, settings.models_dir, model=encoder.name,
                                        inputs=_data_inputs(settings), extra=extra)
         return self.manifest
 
@@ -226,7 +232,8 @@ class Classifier:
         settings = settings or Settings.from_env()
         manifest = artifacts.read_manifest(settings.models_dir)
         encoder = encoder or default_encoder(settings, manifest.get("model"))
-        state, manifest = artifacts.load(settings.models_dir, model=encoder.name, inputs=_data_inputs(settings))
+        state, manifest = artifacts.load(settings.models_dir, model=encoder.name, inputs=_data_inputs(settings),
+                                         fingerprint=getattr(encoder, "fingerprint", encoder.name))
         taxonomy = load_taxonomy(settings.taxonomy_path)
         rulings = load_faq(settings.faq_path, taxonomy)
         rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))

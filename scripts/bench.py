@@ -4,7 +4,8 @@ Baselines, computed in the same run on the same rows:
 - lexical only: jieba + TF-IDF over the same references and rules (no embeddings);
 - names only: the embedding model against the 87 item names (no definitions, examples or rules).
 Speed figures are medians, with ratios to the bare encode of the same text and to the lexical
-baseline. Writes bench/results/bench.json and the plots in docs/figures/.
+baseline. With the default model, the ONNX encoder path is also compared with the torch path it
+replaced: the same rows through the same index, throughput and top-1 for each. Writes bench/results/bench.json and the plots in docs/figures/.
 Usage: python scripts/bench.py [--rows N] [--repeats R] [--skip-speed]
 """
 
@@ -22,10 +23,10 @@ from pathlib import Path
 import pandas as pd
 
 from classifier import baselines, figures
-from classifier.embedding import CachedEncoder
+from classifier.embedding import CachedEncoder, SentenceTransformerEncoder
 from classifier.evaluate import EvalReport, score
 from classifier.pipeline import Classifier
-from classifier.settings import PROJECT_ROOT, Settings
+from classifier.settings import BASE_MODEL, DEFAULT_MODEL, PROJECT_ROOT, Settings
 
 FIGURES = Path(os.environ.get("AIREG_FIGURES_DIR", PROJECT_ROOT / "docs" / "figures"))
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -121,6 +122,27 @@ def speed(clf: Classifier, lexical: Classifier, dev: pd.DataFrame, rows: int, re
     }
 
 
+def encoder_paths(clf: Classifier, dev: pd.DataFrame, settings: Settings) -> dict:
+    """The adopted ONNX encoder against the torch encoder of the same model, end to end, uncached."""
+    cached: CachedEncoder = clf.features.encoder
+    gold = (dev["code"].tolist(), dev["verdict"].tolist(), dev["rule_ids"].tolist(), dev["style"].tolist())
+    texts = dev["text"].tolist()
+    paths = {"onnx": cached.inner, "torch": SentenceTransformerEncoder(BASE_MODEL, settings.cache_dir, fetch=False)}
+    result = {}
+    try:
+        for name, encoder in paths.items():
+            encoder.encode(["載入模型"], "query")  # loading is not throughput
+            clf.features.encoder = encoder
+            t0 = time.perf_counter()
+            predictions = clf.classify_many(texts)
+            elapsed = time.perf_counter() - t0
+            result[name] = {"rows_per_s": round(len(texts) / elapsed, 1), "top1": round(score(predictions, *gold).top1, 3)}
+    finally:
+        clf.features.encoder = cached
+    result["throughput_ratio_onnx_over_torch"] = round(result["onnx"]["rows_per_s"] / result["torch"]["rows_per_s"], 2)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200, help="rows in the batch test")
@@ -146,6 +168,8 @@ def main() -> int:
     result["accuracy"], _ = accuracy(clf, lexical, dev)
     if not args.skip_speed:
         result["speed"] = speed(clf, lexical, dev, args.rows, args.repeats)
+        if result["model"] == DEFAULT_MODEL:
+            result["encoder_paths"] = encoder_paths(clf, dev, settings)
     result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,9 @@ from classifier.batch import run_batch
 from classifier.embedding import resolve_model_path
 from classifier.errors import InputError, ModelFetchError
 from classifier.model_store import EXPECTED_SHA256, MODEL_DIRNAME, verify_model_dir
+from classifier.onnx_model import open_onnx_encoder
 from classifier.records import Prediction
-from classifier.settings import DEFAULT_MODEL
+from classifier.settings import BASE_MODEL, DEFAULT_MODEL
 from classifier.tables import read_table
 
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -163,5 +164,8 @@ def test_a_damaged_model_file_is_refused_with_the_fix(tmp_path):
         (model / rel).write_bytes(b"not the weights")
     assert verify_model_dir(model)  # wrong hashes
     with pytest.raises(ModelFetchError) as err:
-        resolve_model_path(DEFAULT_MODEL, tmp_path, fetch=False)
+        resolve_model_path(BASE_MODEL, tmp_path, fetch=False)
+    assert "Run `make model`" in str(err.value)
+    with pytest.raises(ModelFetchError) as err:
+        open_onnx_encoder(DEFAULT_MODEL, tmp_path, fetch=False)
     assert "Run `make model`" in str(err.value)
