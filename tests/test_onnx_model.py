@@ -12,6 +12,8 @@ from classifier.errors import ArtifactError, ModelFetchError
 from classifier.model_store import MODEL_DIRNAME
 from classifier.onnx_model import (
     EXPORT_FORMAT,
+    FILES,
+    ONNX_DATA,
     ONNX_FILE,
     STAMP,
     OnnxEncoder,
@@ -23,15 +25,18 @@ from classifier.pipeline import Classifier, default_encoder
 from classifier.settings import BASE_MODEL, DEFAULT_MODEL, Settings
 
 
-def _fake_export(folder, payload=b"onnx bytes", cosine=1.0):
+def _fake_export(folder, cosine=1.0):
+    """An export as fetch-model leaves it: graph, weights and the stamp that vouches for both."""
     folder.mkdir(parents=True)
-    path = folder / ONNX_FILE
-    path.write_bytes(payload)
-    st = path.stat()
-    stamp = {"format": EXPORT_FORMAT, "sha256": hashlib.sha256(payload).hexdigest(), "size": st.st_size,
-             "mtime_ns": st.st_mtime_ns, "min_probe_cosine": cosine}
+    files = {}
+    for name in FILES:
+        payload = f"{name} bytes".encode()
+        (folder / name).write_bytes(payload)
+        st = (folder / name).stat()
+        files[name] = {"sha256": hashlib.sha256(payload).hexdigest(), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    stamp = {"format": EXPORT_FORMAT, "files": files, "min_probe_cosine": cosine}
     (folder / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
-    return path
+    return folder / ONNX_DATA
 
 
 def test_a_stamped_export_verifies(tmp_path):
@@ -42,9 +47,10 @@ def test_a_stamped_export_verifies(tmp_path):
 
 def test_a_tampered_export_is_refused_by_its_hash(tmp_path):
     path = _fake_export(tmp_path / "x")
-    path.write_bytes(b"onnx bytez")
+    path.write_bytes(b"model.onnx.data bytez")
     problems = verify_onnx_dir(tmp_path / "x")
-    assert problems and "expected sha256" in problems[0]
+    assert problems == [f"{ONNX_DATA}: expected sha256 {hashlib.sha256(b'model.onnx.data bytes').hexdigest()}, "
+                        f"found {hashlib.sha256(b'model.onnx.data bytez').hexdigest()}"]
 
 
 def test_an_unfinished_or_poor_export_is_refused(tmp_path):
@@ -53,7 +59,10 @@ def test_an_unfinished_or_poor_export_is_refused(tmp_path):
     assert "did not finish" in verify_onnx_dir(tmp_path / "a")[0]
     _fake_export(tmp_path / "b", cosine=0.9)
     assert "probe cosine" in verify_onnx_dir(tmp_path / "b")[0]
-    assert verify_onnx_dir(tmp_path / "missing") == [f"missing {ONNX_FILE}"]
+    _fake_export(tmp_path / "c")
+    (tmp_path / "c" / ONNX_DATA).unlink()
+    assert verify_onnx_dir(tmp_path / "c") == [f"missing {ONNX_DATA}"]
+    assert verify_onnx_dir(tmp_path / "missing") == [f"missing {ONNX_FILE}", f"missing {ONNX_DATA}"]
 
 
 def test_the_encoder_refuses_a_damaged_export_and_names_the_fix(tmp_path):
@@ -72,7 +81,8 @@ def test_the_encoder_fingerprint_names_the_exported_file(tmp_path):
     _fake_export(onnx_dir(tmp_path))
     encoder = OnnxEncoder(DEFAULT_MODEL, tmp_path / MODEL_DIRNAME, onnx_dir(tmp_path))
     assert encoder.name == DEFAULT_MODEL
-    assert encoder.fingerprint == DEFAULT_MODEL + "@" + hashlib.sha256(b"onnx bytes").hexdigest()[:12]
+    hashes = "".join(hashlib.sha256(f"{name} bytes".encode()).hexdigest() for name in FILES)
+    assert encoder.fingerprint == DEFAULT_MODEL + "@" + hashlib.sha256(hashes.encode()).hexdigest()[:12]
 
 
 class _Fingerprinted(HashingEncoder):
