@@ -21,10 +21,13 @@ from .records import Rule, RuleHit
 EFFECTS = ("ineligible", "conditional", "redirect", "note")
 VERDICT_RANK = {"eligible": 0, "conditional": 1, "ineligible": 2}
 _GAP = r"[^,.;:!?。\n]{0,8}"
-# Negation or contrast cues: a match they precede does not count (「不只是RFID」, 「沒有使用深度學習」).
+# Negation or contrast cues: a match they precede does not count (「不只是RFID」, 「沒有使用深度學習」,
+# 「不用貼條碼」, 「以影像辨識取代RFID」).
 _NEGATED = re.compile(
     r"(?:(?:沒有|並未|未曾|未使用|未採用|並無|不使用|不含|不涉及|並非|不是|不只|不僅|不單|除了|而非|"
-    r"(?<![a-z])(?:without|not only|not just|not|no|isn't|aren't|rather than|instead of))[^,.;:!?。]{0,8}"
+    r"不用|不需|無需|無須|不必|不再|免貼|免掃|取代|告別|"
+    r"(?<![a-z])(?:without|not only|not just|not|no|isn't|aren't|rather than|instead of|no longer|replac\w*))"
+    r"[^,.;:!?。]{0,8}"
     r"|[不未沒無非])$"
 )
 _CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d{1,2}\.\d{1,2}\.\d{1,2})(?![\d.])")
