@@ -93,8 +93,12 @@ def test_dev_eval_is_held_out_and_exercises_the_rulings(taxonomy):
     assert not train & {e.text for e in dev}
 
 
-def test_blind_holdout_shares_nothing_with_the_other_sets(taxonomy):
-    blind = load_examples(DATA / "blind_holdout.csv", taxonomy)
-    others = {e.text for name in ("examples.csv", "dev_eval.csv") for e in load_examples(DATA / name, taxonomy)}
+@pytest.mark.parametrize("name, earlier", [
+    ("blind_holdout.csv", ("examples.csv", "dev_eval.csv")),
+    ("blind_holdout_2.csv", ("examples.csv", "dev_eval.csv", "blind_holdout.csv")),
+])
+def test_blind_holdouts_share_nothing_with_the_other_sets(taxonomy, name, earlier):
+    blind = load_examples(DATA / name, taxonomy)
+    others = {e.text for other in earlier for e in load_examples(DATA / other, taxonomy)}
     assert len(blind) >= 150 and set(e.code for e in blind) == set(taxonomy.codes)
     assert not others & {e.text for e in blind}
