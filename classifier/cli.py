@@ -157,12 +157,12 @@ def cmd_reclassify(args) -> int:
 def cmd_fetch_model(args) -> int:
     from .model_store import fetch_model
     from .onnx_model import export_onnx
-    from .settings import DEFAULT_MODEL
+    from .settings import ONNX_MODEL
 
     settings = _settings(args)
     say = lambda m: print(m, file=sys.stderr)  # noqa: E731
     path = fetch_model(settings.cache_dir, progress=say)
-    if settings.model == DEFAULT_MODEL:
+    if settings.model == ONNX_MODEL:
         path = export_onnx(path, settings.cache_dir, progress=say)
     print(path)
     return 0

@@ -91,6 +91,13 @@ class HashingEncoder:
         return out / np.where(norms == 0, 1.0, norms)
 
 
+def fingerprint_of(encoder: Encoder) -> str:
+    """The identity of the model file behind an encoder (its name, unless it knows better).
+
+    Cached vectors and built indexes are keyed by it, so a re-exported model never reuses old ones."""
+    return getattr(encoder, "fingerprint", encoder.name)
+
+
 def text_key(model_name: str, kind: str, text: str) -> str:
     return hashlib.sha256(f"{model_name}\x1f{kind}\x1f{text}".encode()).hexdigest()
 
@@ -101,8 +108,7 @@ class CachedEncoder:
     def __init__(self, inner: Encoder, path: Path | None = None):
         self.inner = inner
         self.name = inner.name
-        # Vectors are keyed by the model file's identity, so a re-exported model never reuses old ones.
-        self.fingerprint = getattr(inner, "fingerprint", inner.name)
+        self.fingerprint = fingerprint_of(inner)
         self.path = path
         self._memory: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()

@@ -28,7 +28,6 @@ import numpy as np
 from .errors import ModelFetchError
 from .model_store import MODEL_DIRNAME, Progress, sha256_file, verify_model_dir
 
-ONNX_SUFFIX = "#onnx"
 ONNX_DIRNAME = MODEL_DIRNAME + "-onnx"
 ONNX_FILE = "model.onnx"
 # Weights beside the graph, not inside it: onnxruntime maps them in ~1.5 s instead of parsing

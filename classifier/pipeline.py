@@ -14,17 +14,17 @@ import numpy as np
 from scipy import sparse
 
 from . import artifacts
-from .embedding import CachedEncoder, Encoder, HashingEncoder, SentenceTransformerEncoder
+from .embedding import CachedEncoder, Encoder, HashingEncoder, SentenceTransformerEncoder, fingerprint_of
 from .errors import DataFileError, InputError
 from .explain import ItemVocabulary, matched_terms, top_precedents
 from .lexical import Tokenizer, make_vectorizer
 from .normalise import normalise
-from .onnx_model import ONNX_SUFFIX, open_onnx_encoder
+from .onnx_model import open_onnx_encoder
 from .ranker import ConfidenceCalibrator, NeighbourRanker, softmax
 from .records import Contrast, Example, Precedent, Prediction, RuleHit, Ruling, Service, Suggestion
 from .references import Reference, build_references
 from .rules import RuleSet, claimed_codes, verdict_of
-from .settings import BASE_MODEL, Settings
+from .settings import ONNX_MODEL, Settings
 from .summary import load_notes
 from .taxonomy import Taxonomy, faq_precedents, load_examples, load_faq, load_taxonomy
 
@@ -109,7 +109,7 @@ def default_encoder(settings: Settings, model: str | None = None, *, fetch: bool
     name = model or settings.model
     if name.startswith("hashing-") and name[len("hashing-"):].isdigit():
         return HashingEncoder(int(name[len("hashing-"):]))
-    if name == BASE_MODEL + ONNX_SUFFIX:
+    if name == ONNX_MODEL:
         inner = open_onnx_encoder(name, settings.cache_dir, fetch=fetch)
     else:
         inner = SentenceTransformerEncoder(name, settings.cache_dir, fetch=fetch)
@@ -221,7 +221,7 @@ class Classifier:
             "decisions": self.manifest.get("decisions", {"count": 0, "fingerprint": ""}),
         }
         encoder = self.features.encoder
-        extra["model_fingerprint"] = getattr(encoder, "fingerprint", encoder.name)
+        extra["model_fingerprint"] = fingerprint_of(encoder)
         self.manifest = artifacts.save(state, settings.models_dir, model=encoder.name,
                                        inputs=_data_inputs(settings), extra=extra)
         return self.manifest
@@ -233,7 +233,7 @@ class Classifier:
         manifest = artifacts.read_manifest(settings.models_dir)
         encoder = encoder or default_encoder(settings, manifest.get("model"))
         state, manifest = artifacts.load(settings.models_dir, model=encoder.name, inputs=_data_inputs(settings),
-                                         fingerprint=getattr(encoder, "fingerprint", encoder.name))
+                                         fingerprint=fingerprint_of(encoder))
         taxonomy = load_taxonomy(settings.taxonomy_path)
         rulings = load_faq(settings.faq_path, taxonomy)
         rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))

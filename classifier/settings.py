@@ -10,7 +10,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The model itself (run by torch) and its ONNX export (run by onnxruntime, the default:
 # the same vectors at 1.3× the batch throughput, half the latency; see README "Speed").
 BASE_MODEL = "google/embeddinggemma-300m"
-DEFAULT_MODEL = BASE_MODEL + "#onnx"
+ONNX_MODEL = BASE_MODEL + "#onnx"
+DEFAULT_MODEL = ONNX_MODEL
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from classifier import baselines, figures
 from classifier.embedding import CachedEncoder, SentenceTransformerEncoder
 from classifier.evaluate import EvalReport, score
 from classifier.pipeline import Classifier
-from classifier.settings import BASE_MODEL, DEFAULT_MODEL, PROJECT_ROOT, Settings
+from classifier.settings import BASE_MODEL, ONNX_MODEL, PROJECT_ROOT, Settings
 
 FIGURES = Path(os.environ.get("AIREG_FIGURES_DIR", PROJECT_ROOT / "docs" / "figures"))
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -183,7 +183,7 @@ def main() -> int:
         result["speed"] = speed(clf, lexical, dev, args.rows, args.repeats)
     # before the torch comparison below loads a second copy of the model
     result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    if not args.skip_speed and result["model"] == DEFAULT_MODEL:
+    if not args.skip_speed and result["model"] == ONNX_MODEL:
         result["encoder_paths"] = encoder_paths(clf, dev, settings)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
