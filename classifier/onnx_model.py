@@ -25,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .embedding import resolve_model_path
 from .errors import ModelFetchError
 from .model_store import MODEL_DIRNAME, Progress, sha256_file, verify_model_dir
+from .settings import BASE_MODEL
 
 ONNX_DIRNAME = MODEL_DIRNAME + "-onnx"
 ONNX_FILE = "model.onnx"
@@ -284,17 +286,9 @@ class OnnxEncoder:
         return self.run(session, tokenizer, [prompt + t for t in texts], self.batch_size)
 
 
-def open_onnx_encoder(name: str, cache_dir: Path, *, fetch: bool, progress: Progress | None = None) -> OnnxEncoder:
-    """The encoder for ``<base model>#onnx``; with ``fetch``, download and export as needed."""
-    from .model_store import fetch_model
-
-    model_dir = cache_dir / MODEL_DIRNAME
+def open_onnx_encoder(name: str, cache_dir: Path, *, fetch: bool) -> OnnxEncoder:
+    """The encoder for ``ONNX_MODEL``; with ``fetch``, download and export as needed."""
+    model_dir = Path(resolve_model_path(BASE_MODEL, cache_dir, fetch=fetch))
     if fetch:
-        model_dir = fetch_model(cache_dir, progress)
-        export_onnx(model_dir, cache_dir, progress)
-    elif not model_dir.is_dir() or verify_model_dir(model_dir):
-        raise ModelFetchError(
-            f"Expected the verified model in {model_dir}; found it missing or damaged. "
-            "Run `make model` (or `python -m classifier fetch-model`) to download and export it."
-        )
+        export_onnx(model_dir, cache_dir)
     return OnnxEncoder(name, model_dir, onnx_dir(cache_dir))
