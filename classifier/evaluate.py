@@ -116,7 +116,11 @@ def evaluate_frame(classifier: Classifier, frame: pd.DataFrame, *, text_column: 
         require_column(frame, column, "text" if column == text_column else "label")
     if frame.empty:
         raise InputError("Expected labelled rows to evaluate; the file has none.", reason="empty_file")
-    predictions = classifier.classify_many(frame[text_column].tolist())
+    return score_frame(classifier.classify_many(frame[text_column].tolist()), frame)
+
+
+def score_frame(predictions: list[Prediction], frame: pd.DataFrame) -> EvalReport:
+    """Score predictions against a labelled frame (code, and verdict/rule_ids/style when present)."""
     verdicts = frame["verdict"].tolist() if "verdict" in frame.columns else ["eligible"] * len(frame)
     rule_ids = frame["rule_ids"].tolist() if "rule_ids" in frame.columns else [""] * len(frame)
     styles = frame["style"].tolist() if "style" in frame.columns else None

@@ -5,7 +5,8 @@ Baselines, computed in the same run on the same rows:
 - names only: the embedding model against the 87 item names (no definitions, examples or rules).
 Speed figures are medians, with ratios to the bare encode of the same text and to the lexical
 baseline. With the default model, the ONNX encoder path is also compared with the torch path it
-replaced: the same rows through the same index, throughput and top-1 for each. Writes bench/results/bench.json and the plots in docs/figures/.
+replaced: the same rows through the same index, throughput and top-1 for each.
+Writes bench/results/bench.json and the plots in docs/figures/.
 Usage: python scripts/bench.py [--rows N] [--repeats R] [--skip-speed]
 """
 
@@ -24,7 +25,7 @@ import pandas as pd
 
 from classifier import baselines, figures
 from classifier.embedding import CachedEncoder, SentenceTransformerEncoder
-from classifier.evaluate import EvalReport, score
+from classifier.evaluate import EvalReport, score_frame
 from classifier.pipeline import Classifier
 from classifier.settings import BASE_MODEL, ONNX_MODEL, PROJECT_ROOT, Settings
 
@@ -50,18 +51,17 @@ def _p95_ms(samples: list[float]) -> float:
 
 
 def accuracy(clf: Classifier, lexical: Classifier, dev: pd.DataFrame) -> tuple[dict, dict]:
-    gold = (dev["code"].tolist(), dev["verdict"].tolist(), dev["rule_ids"].tolist(), dev["style"].tolist())
     texts = dev["text"].tolist()
     full_predictions = clf.classify_many(texts)
     reports = {
-        "full system": score(full_predictions, *gold),
-        "lexical only": score(lexical.classify_many(texts), *gold),
-        "names only": score(baselines.names_only(clf, texts), *gold),
+        "full system": score_frame(full_predictions, dev),
+        "lexical only": score_frame(lexical.classify_many(texts), dev),
+        "names only": score_frame(baselines.names_only(clf, texts), dev),
     }
     FIGURES.mkdir(parents=True, exist_ok=True)
     figures.coverage_precision(reports, FIGURES / "coverage_precision.png")
     figures.reliability(reports["full system"], FIGURES / "reliability.png")
-    figures.confusion_by_subcategory(gold[0], [p.code for p in full_predictions], FIGURES / "confusion_subcategory.png")
+    figures.confusion_by_subcategory(dev["code"].tolist(), [p.code for p in full_predictions], FIGURES / "confusion_subcategory.png")
     result = {name: _summary(r) for name, r in reports.items()}
     full = reports["full system"]
     result["full system"]["rulings_rows"] = full.rule_rows
@@ -127,7 +127,6 @@ def encoder_paths(clf: Classifier, dev: pd.DataFrame, settings: Settings, rounds
 
     Rounds alternate between the two paths so that background load hits both alike."""
     cached: CachedEncoder = clf.features.encoder
-    gold = (dev["code"].tolist(), dev["verdict"].tolist(), dev["rule_ids"].tolist(), dev["style"].tolist())
     texts = dev["text"].tolist()
     paths = {"onnx": cached.inner, "torch": SentenceTransformerEncoder(BASE_MODEL, settings.cache_dir, fetch=False)}
     batch: dict[str, list[float]] = {name: [] for name in paths}
@@ -142,7 +141,7 @@ def encoder_paths(clf: Classifier, dev: pd.DataFrame, settings: Settings, rounds
                 t0 = time.perf_counter()
                 predictions = clf.classify_many(texts)
                 batch[name].append(time.perf_counter() - t0)
-                top1[name] = round(score(predictions, *gold).top1, 3)
+                top1[name] = round(score_frame(predictions, dev).top1, 3)
                 for i, text in enumerate(texts[:20]):
                     t0 = time.perf_counter()
                     clf.classify(f"{text}（{i}）")
