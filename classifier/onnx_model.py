@@ -188,7 +188,7 @@ def export_onnx(model_dir: Path, cache_dir: Path, progress: Progress | None = No
         say("checking the exported model against the original")
         reference = st_model.encode(list(PROBES), prompt_name="query", normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=False)
-        session = ort.InferenceSession(str(exported), providers=["CPUExecutionProvider"])
+        session = open_session(exported)
         found = OnnxEncoder.run(session, load_tokenizer(model_dir), [prompt + p for p in PROBES])
         cosines = np.sum(found * reference, axis=1)
         if float(cosines.min()) < MIN_PROBE_COSINE:
@@ -208,6 +208,15 @@ def export_onnx(model_dir: Path, cache_dir: Path, progress: Progress | None = No
             shutil.rmtree(out_dir)
         staging.rename(out_dir)
     return out_dir
+
+
+def open_session(path: Path):
+    """An onnxruntime CPU session with full graph optimisation."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def load_tokenizer(model_dir: Path, max_length: int = 256):
@@ -248,12 +257,8 @@ class OnnxEncoder:
     def _load(self):
         with self._lock:
             if self._session is None:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                 self._tok = load_tokenizer(self._model_dir, self._max)
-                self._session = ort.InferenceSession(str(self._path), options, providers=["CPUExecutionProvider"])
+                self._session = open_session(self._path)
         return self._session, self._tok
 
     @staticmethod

@@ -23,7 +23,7 @@ import pandas as pd
 
 from classifier.model_store import MODEL_DIRNAME
 from classifier.normalise import normalise
-from classifier.onnx_model import ONNX_FILE, OnnxEncoder, load_tokenizer, model_prompts, onnx_dir
+from classifier.onnx_model import ONNX_FILE, OnnxEncoder, load_tokenizer, model_prompts, onnx_dir, open_session
 from classifier.settings import PROJECT_ROOT, Settings
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -50,11 +50,7 @@ def _torch(model_dir: Path, max_seq_length: int, threads: int | None = None):
 
 
 def _onnx(path: Path, model_dir: Path):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session = open_session(path)
     tokenizer = load_tokenizer(model_dir)
     prompt = model_prompts(model_dir).get("query", "")
     return lambda texts, batch_size=16: OnnxEncoder.run(session, tokenizer, [prompt + t for t in texts], batch_size)
