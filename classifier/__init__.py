@@ -1,7 +1,7 @@
 """Classification assistant for Taiwan's AI technical-service capability registration."""
 
-from .errors import ArtifactError, ClassifierError, DataFileError, InputError, ModelFetchError
-from .records import Prediction, RuleHit, SubItem, Suggestion
+from classifier.errors import ArtifactError, ClassifierError, DataFileError, InputError, ModelFetchError
+from classifier.records import Prediction, RuleHit, SubItem, Suggestion
 
 __all__ = [
     "ArtifactError", "Classifier", "ClassifierError", "DataFileError", "InputError", "ModelFetchError",
@@ -12,7 +12,7 @@ __all__ = [
 def __getattr__(name):
     # The facade pulls in numpy, scipy and scikit-learn; import it only when asked for.
     if name == "Classifier":
-        from .pipeline import Classifier
+        from classifier.engine.pipeline import Classifier
 
         return Classifier
     raise AttributeError(name)

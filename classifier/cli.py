@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import ClassifierError, InputError
-from .messages import VERDICT_ZH
-from .settings import Settings
+from classifier.errors import ClassifierError, InputError
+from classifier.messages import VERDICT_ZH
+from classifier.settings import Settings
 
 VERDICT_EN = {"eligible": "eligible", "conditional": "conditional (needs more detail)", "ineligible": "ineligible"}
 REVIEW_ZH = {"low_confidence": "信心偏低", "close_runner_up": "前兩名分數接近",
@@ -22,7 +22,7 @@ def _settings(args) -> Settings:
 
 
 def _load(args):
-    from .pipeline import Classifier
+    from classifier.engine.pipeline import Classifier
 
     return Classifier.load(_settings(args))
 
@@ -80,7 +80,7 @@ def _progress_bars(args):
 
 
 def cmd_batch(args) -> int:
-    from .batch import run_batch
+    from classifier.files.batch import run_batch
 
     classifier = _load(args)
     rows = run_batch(classifier, Path(args.input), Path(args.output), text_column=args.text_column,
@@ -90,8 +90,8 @@ def cmd_batch(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .learning import approved_examples
-    from .pipeline import Classifier
+    from classifier.engine.pipeline import Classifier
+    from classifier.review.learning import approved_examples
 
     settings = _settings(args)
     examples, provenance = ([], None) if args.no_decisions else approved_examples(settings.decisions_path)
@@ -105,8 +105,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluate import evaluate_frame, format_report
-    from .tables import read_table
+    from classifier.evaluation.evaluate import evaluate_frame, format_report
+    from classifier.files.tables import read_table
 
     classifier = _load(args)
     frame = read_table(Path(args.file))
@@ -122,9 +122,9 @@ def cmd_evaluate(args) -> int:
 
 def compare_decisions(args, loaded, frame) -> str:
     """Accuracy on the same file without and with the approved decisions, so a bad batch shows."""
-    from .evaluate import evaluate_frame
-    from .learning import approved_examples
-    from .pipeline import Classifier
+    from classifier.engine.pipeline import Classifier
+    from classifier.evaluation.evaluate import evaluate_frame
+    from classifier.review.learning import approved_examples
 
     settings = _settings(args)
     encoder = loaded.features.encoder
@@ -140,8 +140,8 @@ def compare_decisions(args, loaded, frame) -> str:
 
 
 def cmd_reclassify(args) -> int:
-    from .crosswalk import Crosswalk
-    from .registry import run_reclassify
+    from classifier.review.crosswalk import Crosswalk
+    from classifier.review.reclassify import run_reclassify
 
     classifier = _load(args)
     crosswalk = Crosswalk.load(_settings(args).crosswalk_path, classifier.taxonomy)
@@ -155,9 +155,9 @@ def cmd_reclassify(args) -> int:
 
 
 def cmd_fetch_model(args) -> int:
-    from .model_store import fetch_model
-    from .onnx_model import export_onnx
-    from .settings import ONNX_MODEL
+    from classifier.engine.model_store import fetch_model
+    from classifier.engine.onnx_model import export_onnx
+    from classifier.settings import ONNX_MODEL
 
     settings = _settings(args)
     say = lambda m: print(m, file=sys.stderr)  # noqa: E731

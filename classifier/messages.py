@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import InputError
+from classifier.errors import InputError
 
 VERDICT_ZH = {"eligible": "符合", "conditional": "有條件（需補充說明）", "ineligible": "不符合"}
 VERDICT_SHORT_ZH = {"eligible": "符合", "conditional": "有條件", "ineligible": "不符合"}

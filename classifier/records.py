@@ -97,6 +97,7 @@ class Precedent:
     code: str
     text: str
     similarity: float
+    verdict: str = "eligible"  # the precedent's own verdict, so an ineligible case is never shown as plain support
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from classifier import baselines, figures
-from classifier.embedding import CachedEncoder, SentenceTransformerEncoder
-from classifier.evaluate import EvalReport, score_frame
-from classifier.pipeline import Classifier
+from classifier.engine.embedding import CachedEncoder, SentenceTransformerEncoder
+from classifier.engine.pipeline import Classifier
+from classifier.evaluation import baselines, figures
+from classifier.evaluation.evaluate import EvalReport, score_frame
 from classifier.settings import BASE_MODEL, ONNX_MODEL, PROJECT_ROOT, Settings
 
 FIGURES = Path(os.environ.get("AIREG_FIGURES_DIR", PROJECT_ROOT / "docs" / "figures"))

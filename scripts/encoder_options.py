@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from classifier.model_store import MODEL_DIRNAME
-from classifier.normalise import normalise
-from classifier.onnx_model import ONNX_FILE, OnnxEncoder, load_tokenizer, model_prompts, onnx_dir, open_session
+from classifier.engine.model_store import MODEL_DIRNAME
+from classifier.engine.normalise import normalise
+from classifier.engine.onnx_model import ONNX_FILE, OnnxEncoder, load_tokenizer, model_prompts, onnx_dir, open_session
 from classifier.settings import PROJECT_ROOT, Settings
 
 RESULTS = PROJECT_ROOT / "bench" / "results"

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.embedding import HashingEncoder
+from classifier.engine.embedding import HashingEncoder
 from classifier.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT / "data"
@@ -32,7 +32,7 @@ def stub_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def stub_classifier(stub_settings):
     """The real data with the deterministic stand-in encoder: fast, and exercises every step."""
-    from classifier.pipeline import Classifier
+    from classifier.engine.pipeline import Classifier
 
     clf = Classifier.build(stub_settings, encoder=HashingEncoder(512))
     clf.save(stub_settings)
@@ -42,7 +42,7 @@ def stub_classifier(stub_settings):
 @pytest.fixture(scope="session")
 def real_classifier():
     """The index `make test` builds in models/ with the real embedding model."""
-    from classifier.pipeline import Classifier
+    from classifier.engine.pipeline import Classifier
 
     settings = Settings(data_dir=DATA, models_dir=PROJECT_ROOT / "models")
     return Classifier.load(settings)

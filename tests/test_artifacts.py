@@ -3,9 +3,9 @@ import json
 import pytest
 from conftest import copy_data
 
-from classifier.embedding import HashingEncoder
+from classifier.engine.embedding import HashingEncoder
+from classifier.engine.pipeline import Classifier
 from classifier.errors import ArtifactError
-from classifier.pipeline import Classifier
 
 TEXTS = ["我們的產品是基於人臉辨識的員工打卡系統", "RFID 無人店", "以AI預測設備故障，提前安排保養"]
 
@@ -15,7 +15,7 @@ def test_save_load_round_trip_gives_identical_predictions(stub_classifier, stub_
     assert loaded.classify_many(TEXTS) == stub_classifier.classify_many(TEXTS)
     manifest = json.loads((stub_settings.models_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["model"] == "hashing-512"
-    assert set(manifest["data"]) == {"taxonomy.csv", "faq_examples.csv", "examples.csv"}
+    assert {"taxonomy.csv", "faq_examples.csv", "examples.csv", "detectors.jsonl"} <= set(manifest["data"])
     assert {"scikit-learn", "sentence-transformers", "python"} <= set(manifest["libraries"])
 
 

@@ -3,9 +3,9 @@ import io
 import pandas as pd
 import pytest
 
-from classifier.batch import RESULT_COLUMNS, classify_frame, run_batch
 from classifier.errors import InputError
-from classifier.tables import neutralise_cell, read_table, to_csv_bytes
+from classifier.files.batch import RESULT_COLUMNS, classify_frame, run_batch
+from classifier.files.tables import neutralise_cell, read_table, to_csv_bytes
 
 ROWS = [
     ("a1", "我們的產品是基於人臉辨識的員工打卡系統"),

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from classifier.decisions import SCHEMA_VERSION, Decision, DecisionStore, text_hash
 from classifier.errors import DataFileError, InputError
+from classifier.review.decisions import SCHEMA_VERSION, Decision, DecisionStore, text_hash
 from classifier.settings import PROJECT_ROOT
 
 CODES = {"1.1.1", "1.1.2", "2.1.1"}
@@ -219,7 +219,7 @@ def test_fingerprint_follows_the_approved_examples(store, tmp_path):
 WRITER = """
     import sys, time
     from pathlib import Path
-    from classifier.decisions import DecisionStore
+    from classifier.review.decisions import DecisionStore
     db, tag, n, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
     store = DecisionStore(db)
     Path(go.parent / f"ready-{tag}").touch()

@@ -1,8 +1,8 @@
 import pytest
 
+from classifier.engine.application_form import application_summary
 from classifier.errors import InputError
 from classifier.messages import input_error_zh
-from classifier.summary import application_summary
 
 TEXT = "我們的產品是基於人臉辨識的員工打卡系統"
 

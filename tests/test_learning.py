@@ -2,10 +2,10 @@
 
 from conftest import DATA
 
-from classifier.decisions import DecisionStore
-from classifier.embedding import HashingEncoder
-from classifier.learning import approved_examples
-from classifier.pipeline import Classifier
+from classifier.engine.embedding import HashingEncoder
+from classifier.engine.pipeline import Classifier
+from classifier.review.decisions import DecisionStore
+from classifier.review.learning import approved_examples
 
 PROBES = ["以人臉辨識進行員工打卡", "以AI預測設備故障", "RFID 無人店結帳", "智慧客服聊天機器人回覆顧客"]
 CORRECTED = "泡麵工廠以攝影機偵測封口不良並剔除"

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from classifier import model_store
+from classifier.engine import model_store
 from classifier.errors import ModelFetchError
 
 FILES = {"model.safetensors": b"weights" * 100, "2_Dense/model.safetensors": b"dense2",

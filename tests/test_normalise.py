@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.normalise import normalise
+from classifier.engine.normalise import normalise
 
 
 def test_full_width_folds_to_half_width():

@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from classifier.embedding import CachedEncoder, HashingEncoder, SentenceTransformerEncoder
-from classifier.errors import ArtifactError, ModelFetchError
-from classifier.model_store import MODEL_DIRNAME
-from classifier.onnx_model import (
+from classifier.engine.embedding import CachedEncoder, HashingEncoder, SentenceTransformerEncoder
+from classifier.engine.model_store import MODEL_DIRNAME
+from classifier.engine.onnx_model import (
     EXPORT_FORMAT,
     FILES,
     ONNX_DATA,
@@ -21,7 +20,8 @@ from classifier.onnx_model import (
     open_onnx_encoder,
     verify_onnx_dir,
 )
-from classifier.pipeline import Classifier, default_encoder
+from classifier.engine.pipeline import Classifier, default_encoder
+from classifier.errors import ArtifactError, ModelFetchError
 from classifier.settings import BASE_MODEL, DEFAULT_MODEL, Settings
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from classifier.decisions import DecisionStore
+from classifier.review.decisions import DecisionStore
 from classifier.settings import PROJECT_ROOT
 
 REGISTRY = pd.DataFrame({

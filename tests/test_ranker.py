@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+from classifier.engine.ranker import ConfidenceCalibrator, NeighbourRanker
 from classifier.errors import NotFittedError
-from classifier.ranker import ConfidenceCalibrator, NeighbourRanker
 
 
 def _unit(rows):

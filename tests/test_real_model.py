@@ -2,7 +2,7 @@
 
 import pytest
 
-from classifier.model_store import MODEL_DIRNAME, verify_model_dir
+from classifier.engine.model_store import MODEL_DIRNAME, verify_model_dir
 from classifier.settings import Settings
 
 pytestmark = pytest.mark.model

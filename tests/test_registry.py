@@ -3,10 +3,10 @@ import pytest
 from conftest import DATA
 
 from classifier.cli import main
-from classifier.crosswalk import Crosswalk
-from classifier.registry import agreement, reclassify_frame, review_priority, summarise, summary_html
-from classifier.tables import read_table
-from classifier.taxonomy import load_taxonomy
+from classifier.files.tables import read_table
+from classifier.review.crosswalk import Crosswalk
+from classifier.review.reclassify import agreement, reclassify_frame, review_priority, summarise, summary_html
+from classifier.taxonomy.loaders import load_taxonomy
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classifier import batch as batch_module
-from classifier.batch import run_batch
-from classifier.embedding import resolve_model_path
+from classifier.engine.embedding import resolve_model_path
+from classifier.engine.model_store import EXPECTED_SHA256, MODEL_DIRNAME, verify_model_dir
+from classifier.engine.onnx_model import open_onnx_encoder
 from classifier.errors import InputError, ModelFetchError
-from classifier.model_store import EXPECTED_SHA256, MODEL_DIRNAME, verify_model_dir
-from classifier.onnx_model import open_onnx_encoder
+from classifier.files import batch as batch_module
+from classifier.files.batch import run_batch
+from classifier.files.tables import read_table
 from classifier.records import Prediction
 from classifier.settings import BASE_MODEL, DEFAULT_MODEL
-from classifier.tables import read_table
 
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

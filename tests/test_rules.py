@@ -3,10 +3,10 @@ import json
 import pytest
 from conftest import DATA
 
+from classifier.engine.normalise import normalise
+from classifier.engine.rules import RuleSet, claimed_codes, verdict_of
 from classifier.errors import DataFileError
-from classifier.normalise import normalise
-from classifier.rules import RuleSet, claimed_codes, verdict_of
-from classifier.taxonomy import load_taxonomy
+from classifier.taxonomy.loaders import load_taxonomy
 
 
 @pytest.fixture(scope="module")

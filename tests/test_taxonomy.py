@@ -5,7 +5,7 @@ import pytest
 from conftest import DATA
 
 from classifier.errors import DataFileError
-from classifier.taxonomy import TAXONOMY_COLUMNS, load_examples, load_faq, load_taxonomy
+from classifier.taxonomy.loaders import TAXONOMY_COLUMNS, load_examples, load_faq, load_taxonomy
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from classifier.batch import classify_frame
 from classifier.errors import InputError
+from classifier.files.batch import classify_frame
+from classifier.files.tables import read_table, to_csv_bytes, to_xlsx_bytes
 from classifier.messages import input_error_zh
-from classifier.tables import read_table, to_csv_bytes, to_xlsx_bytes
 
 from .i18n import t
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from classifier.engine.normalise import normalise
 from classifier.messages import VERDICT_SHORT_ZH
-from classifier.normalise import normalise
 
 from .i18n import t
 from .render import escape_markdown

@@ -7,13 +7,20 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from classifier.crosswalk import Crosswalk
-from classifier.decisions import DecisionStore, text_hash
 from classifier.errors import InputError
+from classifier.files.tables import to_csv_bytes
 from classifier.messages import input_error_zh
-from classifier.registry import CODE_COLUMNS, TEXT_COLUMNS, pick_column, reclassify_frame, summarise, summary_html
+from classifier.review.crosswalk import Crosswalk
+from classifier.review.decisions import DecisionStore, text_hash
+from classifier.review.reclassify import (
+    CODE_COLUMNS,
+    TEXT_COLUMNS,
+    pick_column,
+    reclassify_frame,
+    summarise,
+    summary_html,
+)
 from classifier.settings import Settings
-from classifier.tables import to_csv_bytes
 
 from .i18n import t
 from .page_batch import read_upload

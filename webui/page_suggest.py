@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from classifier.engine.application_form import application_summary
 from classifier.errors import InputError
 from classifier.messages import input_error_zh
-from classifier.summary import application_summary
 
 from .i18n import t
 from .render import escape_markdown, highlight_markdown

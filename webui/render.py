@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from classifier.normalise import normalise
+from classifier.engine.normalise import normalise
 
 _SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=&\"'^%@")
 

@@ -7,7 +7,7 @@ import threading
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx
 
-from classifier.pipeline import Classifier
+from classifier.engine.pipeline import Classifier
 
 
 @st.cache_resource(show_spinner=False)

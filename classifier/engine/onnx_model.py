@@ -6,11 +6,10 @@ and writes a stamp with the file's SHA-256 and its cosine agreement with the ori
 probe sentences. The encoder loads the file only when the stamp vouches for it, and runs it with
 the model's own tokenizer, without importing torch.
 
-The export stays in float32: the original vectors (cosine 1.000) at 1.3× the batch throughput
-and half the single-description latency.
-Dynamic int8 quantisation was faster still but not adopted: Gemma's outlier activations make
-its vectors drift (cosine 0.6–0.94) and depend on which texts share a batch
-(``scripts/encoder_options.py`` measures all three).
+The export stays in float32, so its vectors are the original ones (the export checks this).
+Dynamic int8 quantisation was not adopted: Gemma's outlier activations make its vectors drift
+and depend on which texts share a batch (``scripts/encoder_options.py`` measures the options;
+`make bench` measures the adopted path against torch).
 """
 
 from __future__ import annotations
@@ -25,15 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import resolve_model_path
-from .errors import ModelFetchError
-from .model_store import MODEL_DIRNAME, Progress, sha256_file, verify_model_dir
-from .settings import BASE_MODEL
+from classifier.engine.embedding import resolve_model_path
+from classifier.engine.model_store import MODEL_DIRNAME, Progress, sha256_file, verify_model_dir
+from classifier.errors import ModelFetchError
+from classifier.settings import BASE_MODEL
 
 ONNX_DIRNAME = MODEL_DIRNAME + "-onnx"
 ONNX_FILE = "model.onnx"
-# Weights beside the graph, not inside it: onnxruntime maps them in ~1.5 s instead of parsing
-# 1.2 GB of protobuf in 4–6 s, which is most of a cold start.
+# Weights beside the graph, not inside it: onnxruntime maps an external weights file much faster
+# than it parses a protobuf of the model's size, which is most of a cold start.
 ONNX_DATA = "model.onnx.data"
 FILES = (ONNX_FILE, ONNX_DATA)
 STAMP = ".verified.json"

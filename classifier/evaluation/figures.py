@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaluate import EvalReport
-from .taxonomy import code_key
+from classifier.evaluation.evaluate import EvalReport
+from classifier.taxonomy.loaders import code_key
 
 
 def _pyplot():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
+from classifier.errors import InputError
 
 ENCODINGS = ("utf-8-sig", "cp950", "big5hkscs")
 EXTRA_COLUMN = "extra_fields"

@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .pipeline import Classifier
-from .records import Prediction
-from .tables import require_column
+from classifier.engine.pipeline import Classifier
+from classifier.errors import InputError
+from classifier.files.tables import require_column
+from classifier.records import Prediction
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted as _sk_check_is_fitted
 
-from .errors import NotFittedError
-from .taxonomy import code_key
+from classifier.errors import NotFittedError
+from classifier.taxonomy.loaders import code_key
 
 
 def check_is_fitted(estimator) -> None:

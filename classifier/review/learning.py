@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .records import Example
+from classifier.records import Example
 
 
 def approved_examples(path: Path) -> tuple[list[Example], dict]:
     """Examples from the newest non-rejected decision per text, and what the manifest records of them."""
     if not path.is_file():
         return [], {"path": str(path), "count": 0, "fingerprint": ""}
-    from .decisions import DecisionStore
+    from classifier.review.decisions import DecisionStore
 
     store = DecisionStore(path)
     approved = store.approved_examples()

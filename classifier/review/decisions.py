@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataFileError, InputError
-from .records import VERDICTS
-from .tables import to_csv_bytes
+from classifier.errors import DataFileError, InputError
+from classifier.files.tables import to_csv_bytes
+from classifier.records import VERDICTS
 
 ACTIONS = ("accept", "change_code", "change_verdict", "change_both", "reject")
 BUSY_TIMEOUT_S = 30.0

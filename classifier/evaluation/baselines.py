@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from .normalise import normalise
-from .pipeline import Classifier, RankerConfig
-from .ranker import softmax
-from .records import Prediction, Suggestion
-from .settings import Settings
+from classifier.engine.normalise import normalise
+from classifier.engine.pipeline import Classifier, RankerConfig
+from classifier.engine.ranker import softmax
+from classifier.records import Prediction, Suggestion
+from classifier.settings import Settings
 
 
 class NoEmbedding:

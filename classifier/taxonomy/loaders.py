@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataFileError
-from .records import VERDICTS, Example, Ruling, SubItem
+from classifier.errors import DataFileError
+from classifier.records import VERDICTS, Example, Ruling, SubItem
 
 EXPECTED_ITEMS = 87
 EXPECTED_SUBCATEGORIES = 23
@@ -148,10 +148,12 @@ def load_faq(path: Path, taxonomy: Taxonomy) -> tuple[Ruling, ...]:
     return rulings
 
 
-def faq_precedents(path: Path) -> dict[int, tuple[str, str]]:
-    """FAQ number → (the code its question exemplifies, the question), for rulings that name one."""
+def faq_precedents(path: Path) -> dict[int, tuple[str, str, str]]:
+    """FAQ number → (the code its question exemplifies, the question, the ruling's verdict),
+    for rulings that name one."""
     frame = read_csv_str(path, FAQ_COLUMNS)
-    return {int(r.faq): (r.precedent_code, r.question) for r in frame.itertuples(index=False) if r.precedent_code}
+    return {int(r.faq): (r.precedent_code, r.question, r.verdict or "eligible")
+            for r in frame.itertuples(index=False) if r.precedent_code}
 
 
 def load_examples(path: Path, taxonomy: Taxonomy, *, source: str = "example") -> tuple[Example, ...]:

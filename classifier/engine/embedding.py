@@ -12,9 +12,9 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from .errors import ModelFetchError
-from .model_store import MODEL_DIRNAME, fetch_model, verify_model_dir
-from .settings import BASE_MODEL
+from classifier.engine.model_store import MODEL_DIRNAME, fetch_model, verify_model_dir
+from classifier.errors import ModelFetchError
+from classifier.settings import BASE_MODEL
 
 Kind = Literal["query", "document"]
 

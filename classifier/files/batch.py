@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
-from .messages import input_error_zh
-from .pipeline import Classifier, check_text
-from .records import Prediction
-from .tables import read_table, require_column, to_csv_bytes, write_table
+from classifier.engine.pipeline import Classifier, check_text
+from classifier.errors import InputError
+from classifier.files.tables import read_table, require_column, to_csv_bytes, write_table
+from classifier.messages import input_error_zh
+from classifier.records import Prediction
 
 RESULT_COLUMNS = (
     "code", "name", "score", "verdict", "rule_ids", "top3", "needs_review", "review_reasons",

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import joblib
 
-from .errors import ArtifactError
-from .model_store import sha256_file
-from .normalise import NORMALISER_VERSION
+from classifier.engine.model_store import sha256_file
+from classifier.engine.normalise import NORMALISER_VERSION
+from classifier.errors import ArtifactError
 
 INDEX_FILE = "index.joblib"
 MANIFEST_FILE = "manifest.json"

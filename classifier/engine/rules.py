@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataFileError
-from .normalise import normalise
-from .records import Rule, RuleHit
+from classifier.engine.normalise import normalise
+from classifier.errors import DataFileError
+from classifier.records import Rule, RuleHit
 
 EFFECTS = ("ineligible", "conditional", "redirect", "note")
 VERDICT_RANK = {"eligible": 0, "conditional": 1, "ineligible": 2}

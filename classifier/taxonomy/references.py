@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .records import Example, SubItem
-from .taxonomy import Taxonomy
+from classifier.records import Example, SubItem
+from classifier.taxonomy.loaders import Taxonomy
 
 DOCUMENT_SOURCES = ("definition", "name")
 
@@ -16,6 +16,7 @@ class Reference:
     ref: str  # code, FAQ number or example id
     code: str
     text: str
+    verdict: str = "eligible"
 
     @property
     def prompt(self) -> str:
@@ -33,10 +34,11 @@ def item_texts(item: SubItem) -> list[tuple[str, str]]:
     ]
 
 
-def build_references(taxonomy: Taxonomy, faq_precedents: dict[int, tuple[str, str]],
+def build_references(taxonomy: Taxonomy, faq_precedents: dict[int, tuple[str, str, str]],
                      examples: tuple[Example, ...]) -> list[Reference]:
-    """``faq_precedents`` maps an FAQ number to (code, question text)."""
+    """``faq_precedents`` maps an FAQ number to (code, question text, verdict)."""
     refs = [Reference(source, item.code, item.code, text) for item in taxonomy.items for source, text in item_texts(item)]
-    refs += [Reference("faq", str(faq), code, question) for faq, (code, question) in sorted(faq_precedents.items())]
-    refs += [Reference(ex.source, ex.id, ex.code, ex.text) for ex in examples]
+    refs += [Reference("faq", str(faq), code, question, verdict)
+             for faq, (code, question, verdict) in sorted(faq_precedents.items())]
+    refs += [Reference(ex.source, ex.id, ex.code, ex.text, ex.verdict) for ex in examples]
     return refs

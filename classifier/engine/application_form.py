@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .errors import DataFileError
-from .messages import VERDICT_ZH
-from .records import ApplicationNote, Prediction
+from classifier.errors import DataFileError
+from classifier.messages import VERDICT_ZH
+from classifier.records import ApplicationNote, Prediction
 
 
 def load_notes(path: Path) -> tuple[ApplicationNote, ...]:

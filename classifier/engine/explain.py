@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lexical import Tokenizer
-from .normalise import normalise
-from .records import Precedent, SubItem
-from .references import Reference
+from classifier.engine.lexical import Tokenizer
+from classifier.engine.normalise import normalise
+from classifier.records import Precedent, SubItem
+from classifier.taxonomy.references import Reference
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def top_precedents(sims: np.ndarray, ref_rows: np.ndarray, references: list[Refe
         if ref.source == "name":
             continue
         out.append(Precedent(source=ref.source, ref=ref.ref, code=ref.code, text=ref.text,
-                             similarity=round(float(sims[row]) / scale, 4)))
+                             similarity=round(float(sims[row]) / scale, 4), verdict=ref.verdict))
         if len(out) == limit:
             break
     return tuple(out)

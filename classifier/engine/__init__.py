@@ -1,0 +1,1 @@
+"""The classification engine: normalise, encoders, lexical features, ranker, rules, explanations, the Classifier."""

@@ -1,0 +1,140 @@
+"""Learned ruling detectors: one calibrated classifier per ruling family, on the dense features.
+
+The term rules catch explicit statements (「純自用」, 「僅RFID」). Real descriptions rarely say it
+outright: a bank "launching AI customer service" is in-house use, a "smart" meter with fixed
+thresholds has no AI method. A detector reads that between the lines. A hit without an explicit
+term gives 「有條件」, cites the FAQ, names the sentence that triggered it and asks the ruling's
+follow-up question. Families and their wording live in data/detectors.jsonl.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from classifier.errors import DataFileError
+from classifier.records import Example, RuleHit
+
+_FIELDS = ("family", "rule_id", "faq", "positive_rules", "message_zh", "message_en", "question_zh", "question_en")
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    family: str
+    rule_id: str
+    faq: int
+    positive_rules: tuple[str, ...]
+    message_zh: str
+    message_en: str
+    question_zh: str
+    question_en: str
+
+    def hit(self, sentence: str) -> RuleHit:
+        return RuleHit(rule_id=self.rule_id, faq=self.faq, effect="conditional", message_zh=self.message_zh,
+                       message_en=self.message_en, matched=(sentence,) if sentence else (),
+                       question_zh=self.question_zh, question_en=self.question_en)
+
+
+def load_specs(path: Path) -> tuple[DetectorSpec, ...]:
+    if not path.is_file():
+        raise DataFileError(f"Expected the detector file {path}; it does not exist. Restore it from git.")
+    specs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataFileError(f"{path.name} line {number}: expected one JSON object per line; {exc}.") from exc
+        missing = [f for f in _FIELDS if f not in data]
+        if missing:
+            raise DataFileError(f"{path.name} line {number}: expected fields {list(_FIELDS)}; missing {missing}.")
+        specs.append(DetectorSpec(**{**{f: data[f] for f in _FIELDS}, "positive_rules": tuple(data["positive_rules"])}))
+    return tuple(specs)
+
+
+def family_labels(spec: DetectorSpec, examples: list[Example]) -> np.ndarray:
+    """1 for a positive, 0 for a clean negative (eligible, no ruling), -1 for rows left out."""
+    labels = np.full(len(examples), -1, dtype=np.int64)
+    for i, ex in enumerate(examples):
+        if set(ex.rule_ids) & set(spec.positive_rules) or spec.rule_id in ex.rule_ids:
+            labels[i] = 1
+        elif ex.verdict == "eligible" and not ex.rule_ids:
+            labels[i] = 0
+    return labels
+
+
+def _model(C: float) -> CalibratedClassifierCV:
+    base = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    return CalibratedClassifierCV(base, method="sigmoid", cv=5)
+
+
+class RulingDetectors(BaseEstimator):
+    """One calibrated logistic regression per family; thresholds chosen on out-of-fold probabilities.
+
+    Parameters
+    ----------
+    C : float, default=2.0
+        Inverse regularisation of each logistic regression.
+    min_positives : int, default=20
+        A family with fewer positives gets no detector (it would only add false flags).
+
+    Attributes
+    ----------
+    families_ : tuple of str
+    models_ : dict of family -> fitted CalibratedClassifierCV
+    thresholds_ : dict of family -> float, the probability at which a family fires
+    cv_ : dict of family -> dict of out-of-fold precision, recall, positives and negatives
+    """
+
+    def __init__(self, C: float = 2.0, min_positives: int = 20):
+        self.C = C
+        self.min_positives = min_positives
+
+    def fit(self, dense: np.ndarray, examples: list[Example], specs: tuple[DetectorSpec, ...]) -> RulingDetectors:
+        self.models_, self.thresholds_, self.cv_ = {}, {}, {}
+        for spec in specs:
+            labels = family_labels(spec, examples)
+            rows = np.flatnonzero(labels >= 0)
+            y = labels[rows]
+            if y.sum() < self.min_positives or (1 - y).sum() < self.min_positives:
+                continue
+            X = dense[rows]
+            folds = StratifiedKFold(5, shuffle=True, random_state=0)
+            oof = cross_val_predict(_model(self.C), X, y, cv=folds, method="predict_proba")[:, 1]
+            threshold, stats = _choose_threshold(oof, y)
+            self.models_[spec.family] = _model(self.C).fit(X, y)
+            self.thresholds_[spec.family] = threshold
+            self.cv_[spec.family] = stats
+        self.families_ = tuple(self.models_)
+        return self
+
+    def predict_proba(self, dense: np.ndarray) -> dict[str, np.ndarray]:
+        """Probability of each family for each row."""
+        return {family: model.predict_proba(dense)[:, 1] for family, model in self.models_.items()}
+
+
+def _choose_threshold(probs: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
+    """The threshold with the best F1 on out-of-fold probabilities, kept within 0.35–0.85."""
+    best = (0.5, -1.0)
+    for threshold in np.arange(0.35, 0.86, 0.05):
+        predicted = probs >= threshold
+        tp = float((predicted & (y == 1)).sum())
+        precision = tp / max(predicted.sum(), 1)
+        recall = tp / max((y == 1).sum(), 1)
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        if f1 > best[1]:
+            best = (float(round(threshold, 2)), f1)
+    threshold = best[0]
+    predicted = probs >= threshold
+    tp = float((predicted & (y == 1)).sum())
+    return threshold, {"precision": round(tp / max(predicted.sum(), 1), 3),
+                       "recall": round(tp / max((y == 1).sum(), 1), 3),
+                       "f1": round(best[1], 3), "positives": int(y.sum()), "negatives": int((1 - y).sum())}

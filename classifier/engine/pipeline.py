@@ -1,0 +1,421 @@
+"""The `Classifier` facade: text → normalise → dense + lexical features → rank (neighbours + head)
+→ rules and ruling detectors → explain."""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+
+from classifier.engine import alternatives, artifacts
+from classifier.engine.application_form import load_notes
+from classifier.engine.detectors import DetectorSpec, RulingDetectors, load_specs
+from classifier.engine.embedding import Encoder, fingerprint_of
+from classifier.engine.explain import ItemVocabulary, matched_terms, top_precedents
+from classifier.engine.head import ItemHead, blend
+from classifier.engine.index import (
+    Features,
+    RankerConfig,
+    cross_validate,
+    data_inputs,
+    default_encoder,
+    encode_references,
+    is_training_row,
+    tokenizer_words,
+)
+from classifier.engine.lexical import Tokenizer, make_vectorizer
+from classifier.engine.normalise import normalise
+from classifier.engine.ranker import ConfidenceCalibrator, NeighbourRanker, softmax
+from classifier.engine.reviewed import ReviewedDecisions
+from classifier.engine.rules import RuleSet, claimed_codes, verdict_of
+from classifier.errors import InputError
+from classifier.records import Contrast, Example, Precedent, Prediction, RuleHit, Ruling, Service, Suggestion
+from classifier.settings import Settings
+from classifier.taxonomy.loaders import Taxonomy, faq_precedents, load_examples, load_faq, load_taxonomy
+from classifier.taxonomy.references import Reference, build_references
+
+Progress = Callable[[str], None]
+# Sentences of a description, for naming the one that made a ruling detector fire.
+_SENTENCE = re.compile(r"(?<=[。；;!?！？\n])|(?<=[.!?] )")
+
+
+def check_text(text: object, max_chars: int) -> tuple[str, bool]:
+    """Normalised text and whether it was cut, or InputError for text that cannot be classified."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        raise InputError("Expected a product description; found an empty value. Type a description of the product or service.",
+                         reason="empty_text")
+    if not isinstance(text, str):
+        raise InputError(f"Expected the description as text; found {type(text).__name__}.", reason="not_text")
+    cleaned = normalise(text)
+    if sum(ch.isalpha() for ch in cleaned) < 2:  # a description has words; digits or one stray letter do not count
+        raise InputError(
+            "Expected a product description with words in it; found "
+            + ("an empty text" if not cleaned else f"only symbols or numbers ({cleaned[:20]!r})")
+            + ". Describe what the product or service does.",
+            reason="empty_text" if not cleaned else "symbols_only",
+        )
+    if len(cleaned) > max_chars:
+        return cleaned[:max_chars], True
+    return cleaned, False
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Everything the ranking step knows about a batch of normalised descriptions."""
+
+    dense: np.ndarray
+    X: sparse.csr_matrix  # hybrid features
+    sims: np.ndarray  # (n, references): hybrid similarity to each reference
+    scores: np.ndarray  # (n, classes): neighbour-ranker scores
+    probs: np.ndarray  # (n, classes): ranker softmax blended with the head
+
+
+def training_examples(settings: Settings, taxonomy: Taxonomy) -> tuple[Example, ...]:
+    """The labelled rows the index learns from: team-style examples, real-style rows, detector rows."""
+    examples = load_examples(settings.examples_path, taxonomy)
+    for path, source in ((settings.real_train_path, "real"), (settings.ruling_examples_path, "ruling")):
+        if path.is_file():
+            examples += load_examples(path, taxonomy, source=source)
+    return examples
+
+
+class Classifier:
+    """Suggest the best sub-item for a product description, with reasons and an eligibility verdict.
+
+    Build once with :meth:`build` (or ``python -m classifier build``), then :meth:`load` and call
+    :meth:`classify` or :meth:`classify_many`. An instance is read-only after construction, so one
+    instance can serve many threads (the Streamlit page shares one across sessions).
+    """
+
+    def __init__(self, *, taxonomy: Taxonomy, rules: RuleSet, references: list[Reference],
+                 features: Features, ranker: NeighbourRanker, calibrator: ConfidenceCalibrator,
+                 config: RankerConfig, head: ItemHead | None = None, head_blend: float = 0.0,
+                 detectors: RulingDetectors | None = None, specs: tuple[DetectorSpec, ...] = (),
+                 rulings: tuple[Ruling, ...] = (), notes: tuple = (),
+                 reviewed: ReviewedDecisions | None = None, manifest: dict | None = None):
+        self.taxonomy = taxonomy
+        self.reviewed = reviewed or ReviewedDecisions.empty()
+        self.rulings = rulings
+        self.notes = notes
+        self.rules = rules
+        self.references = references
+        self.features = features
+        self.ranker = ranker
+        self.head = head
+        self.head_blend = head_blend
+        self.detectors = detectors
+        self.specs = {s.family: s for s in specs}
+        self.calibrator = calibrator
+        self.config = config
+        self.manifest = manifest or {}
+        self.tokenizer: Tokenizer = features.vectorizer.analyzer
+        self._vocab = {item.code: ItemVocabulary.of(item, self.tokenizer) for item in taxonomy.items}
+        self._rows_by_code = {
+            code: np.flatnonzero(ranker.labels_ == i) for i, code in enumerate(ranker.classes_)
+        }
+        self._known = set(taxonomy.codes)
+        self._verdict_of_ref = {(r.source, r.ref): r.verdict for r in references}
+        # Reference texts are a fixed set: segment each once, not once per suggestion.
+        self._reference_words = lru_cache(maxsize=8192)(
+            lambda text: frozenset(self.tokenizer.words(normalise(text))))
+
+    # ----------------------------------------------------------------- build / load
+    @classmethod
+    def build(cls, settings: Settings | None = None, *, encoder: Encoder | None = None,
+              config: RankerConfig | None = None, extra_examples: Sequence[Example] = (),
+              provenance: dict | None = None, progress: Progress | None = None) -> Classifier:
+        """Fit the index from the data files; ``extra_examples`` are approved reviewer decisions.
+
+        Decisions form their own layer: a description that (nearly) repeats a reviewed one takes
+        the reviewer's answer, and nothing else changes, because the ranker, its TF-IDF vocabulary,
+        the head, the detectors and the calibration are fitted on the data files alone.
+        ``provenance`` says where the decisions came from and goes into the manifest.
+        """
+        settings = settings or Settings.from_env()
+        say = progress or (lambda _m: None)
+        config = config or RankerConfig.load(settings.data_dir / "ranker.json")
+        taxonomy = load_taxonomy(settings.taxonomy_path)
+        rulings = load_faq(settings.faq_path, taxonomy)
+        rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
+        examples = training_examples(settings, taxonomy)
+        references = build_references(taxonomy, faq_precedents(settings.faq_path), examples)
+        encoder = encoder or default_encoder(settings, fetch=True)
+        say(f"encoding {len(references)} reference texts with {encoder.name}")
+        texts = [normalise(r.text) for r in references]
+        dense = encode_references(encoder, references, texts)
+        tokenizer = Tokenizer(tokenizer_words(taxonomy))
+        vectorizer = make_vectorizer(tokenizer).fit(texts)
+        features = Features(encoder, vectorizer, config.dense_weight, config.lexical_weight)
+        X = features.combine(dense, vectorizer.transform(texts))
+        labels = np.array([r.code for r in references], dtype=object)
+        ranker = NeighbourRanker(config.per_class, config.decay, config.temperature).fit(X, labels)
+        say("choosing the head and calibrating confidence with cross-validation over the training rows")
+        cv = cross_validate(references, dense, texts, tokenizer, config)
+        head_c, head_weight, cv_top1 = cv.choose(config) if cv else (config.head_c[0], 0.0, None)
+        head = ItemHead(head_c).fit(dense, labels, ranker.classes_) if head_weight > 0 else None
+        calibrator = ConfidenceCalibrator().fit(*cv.top1(head_c, head_weight)) if cv else ConfidenceCalibrator().fit(
+            np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+        specs = load_specs(settings.detectors_path) if settings.detectors_path.is_file() else ()
+        say("training the ruling detectors")
+        train_rows = [i for i, r in enumerate(references) if is_training_row(r)]
+        by_ref = {(e.source, e.id): e for e in examples}
+        detectors = RulingDetectors().fit(dense[train_rows], [by_ref[(references[i].source, references[i].ref)]
+                                                              for i in train_rows], specs) if specs else None
+        reviewed = ReviewedDecisions.build(tuple(extra_examples), features, config.reviewed_match)
+        return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
+                   calibrator=calibrator, config=config, head=head, head_blend=head_weight, detectors=detectors,
+                   specs=specs, rulings=rulings, notes=load_notes(settings.notes_path), reviewed=reviewed,
+                   manifest={"model": encoder.name, "cv_top1": cv_top1,
+                             "head": {"C": head_c, "blend": head_weight},
+                             "detectors_cv": detectors.cv_ if detectors else {},
+                             "decisions": provenance or {"count": 0, "fingerprint": ""}})
+
+    def save(self, settings: Settings | None = None) -> dict:
+        settings = settings or Settings.from_env()
+        state = {
+            "references": [asdict(r) for r in self.references],
+            "index": self.ranker.index_, "labels": list(self.ranker.classes_[self.ranker.labels_]),
+            "vectorizer": self.features.vectorizer, "calibrator": self.calibrator,
+            "config": asdict(self.config), "head": self.head, "head_blend": self.head_blend,
+            "detectors": self.detectors,
+            "reviewed": self.reviewed.state(),
+        }
+        extra = {
+            "taxonomy_version": self.taxonomy.version,
+            "counts": {"references": len(self.references), "items": len(self.taxonomy.items), "rules": len(self.rules)},
+            "config": asdict(self.config),
+            **{k: self.manifest.get(k) for k in ("cv_top1", "head", "detectors_cv")},
+            "decisions": self.manifest.get("decisions", {"count": 0, "fingerprint": ""}),
+        }
+        encoder = self.features.encoder
+        extra["model_fingerprint"] = fingerprint_of(encoder)
+        self.manifest = artifacts.save(state, settings.models_dir, model=encoder.name,
+                                       inputs=data_inputs(settings), extra=extra)
+        return self.manifest
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, *, encoder: Encoder | None = None) -> Classifier:
+        """Load the built index; refuse it when stale or damaged, naming the rebuild command."""
+        settings = settings or Settings.from_env()
+        manifest = artifacts.read_manifest(settings.models_dir)
+        encoder = encoder or default_encoder(settings, manifest.get("model"))
+        state, manifest = artifacts.load(settings.models_dir, model=encoder.name, inputs=data_inputs(settings),
+                                         fingerprint=fingerprint_of(encoder))
+        taxonomy = load_taxonomy(settings.taxonomy_path)
+        rulings = load_faq(settings.faq_path, taxonomy)
+        rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
+        config = RankerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()})
+        references = [Reference(**r) for r in state["references"]]
+        features = Features(encoder, state["vectorizer"], config.dense_weight, config.lexical_weight)
+        ranker = NeighbourRanker(config.per_class, config.decay, config.temperature).fit(state["index"], state["labels"])
+        specs = load_specs(settings.detectors_path) if settings.detectors_path.is_file() else ()
+        return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
+                   calibrator=state["calibrator"], config=config, head=state.get("head"),
+                   head_blend=state.get("head_blend", 0.0), detectors=state.get("detectors"), specs=specs,
+                   rulings=rulings, notes=load_notes(settings.notes_path),
+                   reviewed=ReviewedDecisions.from_state(state.get("reviewed"), config.reviewed_match),
+                   manifest=manifest)
+
+    def with_encoder(self, encoder: Encoder) -> Classifier:
+        """The same index served through another encoder (e.g. uncached, or the torch path), for
+        measurements; the instance itself stays read-only."""
+        clone = copy.copy(self)
+        clone.features = Features(encoder, self.features.vectorizer, self.features.dense_weight,
+                                  self.features.lexical_weight)
+        return clone
+
+    # ----------------------------------------------------------------- classify
+    def classify(self, text: str, *, top_k: int | None = None) -> Prediction:
+        """Classify one description; raises InputError when it cannot be classified."""
+        return self.classify_many([text], top_k=top_k)[0]
+
+    def classify_many(self, texts: Sequence[str], *, top_k: int | None = None, batch_size: int = 64,
+                      progress: Callable[[int], None] | None = None) -> list[Prediction]:
+        """Classify many descriptions in order; raises InputError naming the first bad position."""
+        prepared = []
+        for position, text in enumerate(texts):
+            try:
+                prepared.append(check_text(text, self.config.max_chars))
+            except InputError as exc:
+                if len(texts) == 1:
+                    raise
+                raise InputError(f"Row {position}: {exc}", reason=exc.reason, row=position) from exc
+        k = top_k or self.config.top_k
+        out: list[Prediction] = []
+        for start in range(0, len(prepared), batch_size):
+            chunk = prepared[start:start + batch_size]
+            normalised = [c[0] for c in chunk]
+            scored = self._score(normalised)
+            matches = self.reviewed.matches(scored.X, self.config.dense_weight + self.config.lexical_weight)
+            detector_hits = self._detector_hits(normalised, scored.dense)
+            for i, (norm, truncated) in enumerate(chunk):
+                out.append(self._predict_one(texts[start + i], norm, truncated, scored, i, k, matches[i],
+                                             detector_hits[i]))
+            if progress:
+                progress(len(chunk))
+        return out
+
+    def _score(self, normalised: list[str]) -> Scored:
+        """The one scoring step behind classify and contrast."""
+        dense = self.features.encoder.encode(normalised, "query")
+        X = self.features.combine(dense, self.features.vectorizer.transform(normalised))
+        sims = self.ranker.similarities(X)
+        scores = self.ranker.scores_from_similarities(sims)
+        ranker_probs = softmax(scores, self.config.temperature)
+        head_probs = self.head.predict_proba(dense) if self.head is not None else None
+        return Scored(dense=dense, X=X, sims=sims, scores=scores, probs=blend(ranker_probs, head_probs, self.head_blend))
+
+    def _detector_hits(self, normalised: list[str], dense: np.ndarray) -> list[tuple[list, list]]:
+        """Per description: (families that fired, families near their threshold)."""
+        if self.detectors is None or not self.detectors.families_:
+            return [([], [])] * len(normalised)
+        probs = self.detectors.predict_proba(dense)
+        out = []
+        for i in range(len(normalised)):
+            fired, unsure = [], []
+            for family, p in probs.items():
+                threshold = self.detectors.thresholds_[family]
+                if p[i] >= threshold:
+                    fired.append((family, float(p[i])))
+                elif p[i] >= threshold * self.config.detector_band:
+                    unsure.append((family, float(p[i])))
+            out.append((fired, unsure))
+        return out
+
+    def _trigger_sentence(self, norm: str, family: str) -> str:
+        """The sentence the family's detector scores highest: what made it fire."""
+        sentences = [s.strip() for s in _SENTENCE.split(norm) if sum(ch.isalnum() for ch in s) >= 4]
+        if len(sentences) < 2:
+            return norm[:160]
+        dense = self.features.encoder.encode(sentences, "query")
+        scores = self.detectors.models_[family].predict_proba(dense)[:, 1]
+        return sentences[int(np.argmax(scores))][:160]
+
+    def _predict_one(self, text, norm, truncated, scored: Scored, i: int, k, reviewed=None,
+                     detected=((), ())) -> Prediction:
+        classes = self.ranker.classes_
+        probs, scores, sims = scored.probs[i], scored.scores[i], scored.sims[i]
+        order = list(np.argsort(-probs, kind="stable"))
+        if reviewed is not None:
+            position = int(np.flatnonzero(classes == reviewed[0].code)[0])
+            order.remove(position)
+            order.insert(0, position)
+        first = classes[order[0]]
+        redirect_hits = self.rules.redirects(norm, (first, *claimed_codes(norm, self._known)))
+        for hit in redirect_hits:
+            if reviewed is not None or not self.rules.applies_to(hit.rule_id, first):
+                continue  # it explains why a claimed code is not suggested; the ranking stands
+            target = self._redirect_target(hit, classes, order)
+            if target is not None:
+                order.remove(target)
+                order.insert(0, target)
+        top = classes[order[0]]
+        hits = list(redirect_hits) + self.rules.evaluate(norm, top)
+        fired, unsure = detected
+        if reviewed is None:
+            hits += self._detector_rule_hits(norm, fired, hits)
+        verdict = verdict_of(hits) if reviewed is None else reviewed[0].verdict
+        scale = self._calibration_scale(probs[order[0]])
+        query_words = self.tokenizer.words(norm)
+        suggestions = []
+        for idx in order[:k]:
+            code = classes[idx]
+            item = self.taxonomy[code]
+            terms, precedents = self._evidence(code, norm, query_words, sims)
+            suggestions.append(Suggestion(
+                code=code, name=item.name, path=item.path, score=round(float(scores[idx]), 4),
+                confidence=round(min(1.0, float(probs[idx]) * scale), 4), definition=item.definition,
+                matched_terms=terms, precedents=precedents,
+            ))
+        if reviewed is not None:
+            decision, similarity = reviewed
+            top_suggestion = suggestions[0]
+            cited = Precedent(source="decision", ref=decision.id, code=decision.code, text=decision.text,
+                              similarity=round(similarity, 4), verdict=decision.verdict)
+            # A reviewer already decided this description: their answer stands, with their record cited.
+            suggestions[0] = replace(top_suggestion, confidence=max(top_suggestion.confidence, 0.99),
+                                     precedents=(cited, *top_suggestion.precedents))
+            reasons: tuple[str, ...] = ()
+        else:
+            reasons = self._review_reasons(suggestions, probs, order, verdict, redirect_hits, unsure)
+        return Prediction(
+            text=text, normalised=norm, suggestions=tuple(suggestions), verdict=verdict,
+            rule_hits=tuple(hits), needs_review=bool(reasons), review_reasons=reasons,
+            follow_up=tuple(dict.fromkeys(h.question_zh for h in hits if h.question_zh)),
+            truncated=truncated, scores={c: round(float(s), 4) for c, s in zip(classes, scores)},
+        )
+
+    def _detector_rule_hits(self, norm: str, fired, term_hits: list[RuleHit]) -> list[RuleHit]:
+        """A detector that fires adds its conditional ruling, unless a term rule of its family spoke."""
+        spoken = {h.rule_id for h in term_hits}
+        out = []
+        for family, _p in fired:
+            spec = self.specs.get(family)
+            if spec is None or spoken & set(spec.positive_rules) or spec.rule_id in spoken:
+                continue
+            out.append(spec.hit(self._trigger_sentence(norm, family)))
+        return out
+
+    def _calibration_scale(self, top_probability: float) -> float:
+        """Factor that turns the blended probabilities into confidences calibrated at the top-1."""
+        return float(self.calibrator.transform(top_probability)[0]) / max(float(top_probability), 1e-9)
+
+    def _evidence(self, code: str, norm: str, query_words: list[str], sims: np.ndarray):
+        """Matched terms and nearest precedents of one item for one description."""
+        precedents = top_precedents(sims, self._rows_by_code[code], self.references,
+                                    scale=self.config.dense_weight + self.config.lexical_weight)
+        precedent_words = set().union(*(self._reference_words(p.text) for p in precedents))
+        return matched_terms(norm, query_words, self._vocab[code], precedent_words), precedents
+
+    # ----------------------------------------------------------------- explain more
+    def contrast(self, text: str, code: str) -> Contrast:
+        """Why not ``code``: its rank and score for this description, and what the text lacks for it."""
+        return alternatives.contrast(self, text, code)
+
+    def services(self, text: str, prediction: Prediction | None = None, *,
+                 min_confidence: float = 0.5) -> tuple[Service, ...]:
+        """Further services in a description that covers several (see alternatives.services)."""
+        return alternatives.services(self, text, prediction, min_confidence=min_confidence)
+
+    def rulings_for(self, code: str) -> tuple[Ruling, ...]:
+        """FAQ rulings that name this item, or whose rules are scoped to it."""
+        return alternatives.rulings_for(self, code)
+
+    def ruling(self, faq: int) -> Ruling:
+        return next(r for r in self.rulings if r.faq == faq)
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """What every output records: the model and index it came from, and the taxonomy version."""
+        index = str(self.manifest.get("index_sha256", ""))[:12]
+        model = self.manifest.get("model", self.features.encoder.name)
+        return {"model_version": f"{model}@{index}" if index else model, "taxonomy_version": self.taxonomy.version}
+
+    def _redirect_target(self, hit: RuleHit, classes, order) -> int | None:
+        rule = self.rules.by_id(hit.rule_id)
+        target = rule.redirect_to
+        if target.startswith("category:"):
+            prefix = target.split(":", 1)[1] + "."
+            return next((i for i in order[1:] if classes[i].startswith(prefix)), None)
+        positions = np.flatnonzero(classes == target)
+        return int(positions[0]) if len(positions) else None
+
+    def _review_reasons(self, suggestions, probs, order, verdict, redirect_hits, unsure=()) -> tuple[str, ...]:
+        reasons = []
+        if suggestions[0].confidence < self.config.review_confidence:
+            reasons.append("low_confidence")
+        if len(order) > 1 and suggestions[0].confidence - suggestions[1].confidence < self.config.review_margin:
+            reasons.append("close_runner_up")
+        if verdict == "conditional":
+            reasons.append("conditional_verdict")
+        if redirect_hits:
+            reasons.append("redirected_by_rule")
+        if unsure:
+            reasons.append("ruling_uncertain")
+        return tuple(reasons)

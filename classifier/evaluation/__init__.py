@@ -1,0 +1,1 @@
+"""Scoring against labelled sets, baselines and figures."""

@@ -1,0 +1,1 @@
+"""Staff work: registry re-classification, the decision store, learning from approved decisions."""

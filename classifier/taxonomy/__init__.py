@@ -1,0 +1,1 @@
+"""Load and validate the data files: the taxonomy, FAQ rulings, examples and reference texts."""
