@@ -72,6 +72,7 @@ class Rule:
     unless_terms: tuple[str, ...] = ()
     unless_rules: tuple[str, ...] = ()
     redirect_to: str = ""
+    max_chars: int = 0  # when set, the rule fires only on descriptions this short (spaces not counted)
     question_zh: str = ""
     question_en: str = ""
 

@@ -1,4 +1,6 @@
-"""`make bench`: accuracy and speed of the full system against two baselines, in one run.
+"""`make bench`: accuracy and speed of the full system against two baselines, in one run, on both
+dev sets (data/dev_eval.csv, team style; data/real/real_dev.csv, real style). It writes
+bench/results/bench.json and rewrites the README's figure tables from it.
 
 Baselines, computed in the same run on the same rows:
 - lexical only: jieba + TF-IDF over the same references and rules (no embeddings);
@@ -27,6 +29,7 @@ from classifier.engine.embedding import CachedEncoder, SentenceTransformerEncode
 from classifier.engine.pipeline import Classifier
 from classifier.evaluation import baselines, figures
 from classifier.evaluation.evaluate import EvalReport, score_frame
+from classifier.evaluation.readme_tables import update_readme
 from classifier.settings import BASE_MODEL, ONNX_MODEL, PROJECT_ROOT, Settings
 
 FIGURES = Path(os.environ.get("AIREG_FIGURES_DIR", PROJECT_ROOT / "docs" / "figures"))
@@ -35,7 +38,14 @@ RESULTS = PROJECT_ROOT / "bench" / "results"
 
 def _summary(report: EvalReport) -> dict:
     return {"top1": round(report.top1, 3), "top3": round(report.top3, 3),
+            "top1_with_alternatives": round(report.top1_with_alternatives, 3),
             "verdict_accuracy": round(report.verdict_accuracy, 3),
+            "verdict_macro_f1": round(report.verdict_macro_f1, 3),
+            "flag_recall": round(report.flag_recall, 3), "false_flag_rate": round(report.false_flag_rate, 3),
+            "unflagged_share": round(report.unflagged_share, 3),
+            "unflagged_precision": round(report.unflagged_precision, 3),
+            "per_failure_class": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}
+                                  for r in report.per_failure_class],
             "coverage_at_precision_0.95": round(report.coverage_at["0.95"], 3),
             "coverage_at_precision_0.97": round(report.coverage_at["0.97"], 3),
             "expected_calibration_error": round(report.expected_calibration_error, 3)}
@@ -50,7 +60,7 @@ def _p95_ms(samples: list[float]) -> float:
     return round(ordered[max(0, int(round(0.95 * len(ordered))) - 1)] * 1000, 1)
 
 
-def accuracy(clf: Classifier, lexical: Classifier, dev: pd.DataFrame) -> tuple[dict, dict]:
+def accuracy(clf: Classifier, lexical: Classifier, dev: pd.DataFrame, *, plots: bool = True) -> tuple[dict, dict]:
     texts = dev["text"].tolist()
     full_predictions = clf.classify_many(texts)
     reports = {
@@ -58,11 +68,14 @@ def accuracy(clf: Classifier, lexical: Classifier, dev: pd.DataFrame) -> tuple[d
         "lexical only": score_frame(lexical.classify_many(texts), dev),
         "names only": score_frame(baselines.names_only(clf, texts), dev),
     }
-    FIGURES.mkdir(parents=True, exist_ok=True)
-    figures.coverage_precision(reports, FIGURES / "coverage_precision.png")
-    figures.reliability(reports["full system"], FIGURES / "reliability.png")
-    figures.confusion_by_subcategory(dev["code"].tolist(), [p.code for p in full_predictions], FIGURES / "confusion_subcategory.png")
+    if plots:
+        FIGURES.mkdir(parents=True, exist_ok=True)
+        figures.coverage_precision(reports, FIGURES / "coverage_precision.png")
+        figures.reliability(reports["full system"], FIGURES / "reliability.png")
+        figures.confusion_by_subcategory(dev["code"].tolist(), [p.code for p in full_predictions],
+                                         FIGURES / "confusion_subcategory.png")
     result = {name: _summary(r) for name, r in reports.items()}
+    result["rows"] = len(dev)
     full = reports["full system"]
     result["full system"]["rulings_rows"] = full.rule_rows
     result["full system"]["rulings_verdict_accuracy"] = round(full.rule_verdict_accuracy, 3)
@@ -75,9 +88,8 @@ def accuracy(clf: Classifier, lexical: Classifier, dev: pd.DataFrame) -> tuple[d
 
 
 def speed(clf: Classifier, lexical: Classifier, dev: pd.DataFrame, rows: int, repeats: int) -> dict:
-    cached: CachedEncoder = clf.features.encoder
-    inner = cached.inner
-    clf.features.encoder = inner  # measure compute, not the cache
+    inner = clf.features.encoder.inner
+    cached_clf, clf = clf, clf.with_encoder(inner)  # measure compute, not the cache
     singles = [f"{t}（{i}）" for i, t in enumerate(dev["text"].tolist()[:repeats])]
     texts = (dev["text"].tolist() * (1 + rows // len(dev)))[:rows]
     encode_only, full_one, lexical_one = [], [], []
@@ -100,12 +112,11 @@ def speed(clf: Classifier, lexical: Classifier, dev: pd.DataFrame, rows: int, re
     t0 = time.perf_counter()
     lexical.classify_many(texts)
     lexical_batch = time.perf_counter() - t0
-    clf.features.encoder = CachedEncoder(inner, None)
-    clf.classify_many(texts)
+    rerunning = cached_clf.with_encoder(CachedEncoder(inner, None))
+    rerunning.classify_many(texts)
     t0 = time.perf_counter()
-    clf.classify_many(texts)
+    rerunning.classify_many(texts)
     rerun = time.perf_counter() - t0
-    clf.features.encoder = cached
     return {
         "single_latency_ms": {"p50": _median_ms(full_one), "p95": _p95_ms(full_one)},
         "baseline_encode_only_ms": {"p50": _median_ms(encode_only), "p95": _p95_ms(encode_only)},
@@ -126,28 +137,25 @@ def encoder_paths(clf: Classifier, dev: pd.DataFrame, settings: Settings, rounds
     """The adopted ONNX encoder against the torch encoder of the same model, end to end, uncached.
 
     Rounds alternate between the two paths so that background load hits both alike."""
-    cached: CachedEncoder = clf.features.encoder
     texts = dev["text"].tolist()
-    paths = {"onnx": cached.inner, "torch": SentenceTransformerEncoder(BASE_MODEL, settings.cache_dir, fetch=False)}
+    paths = {"onnx": clf.features.encoder.inner,
+             "torch": SentenceTransformerEncoder(BASE_MODEL, settings.cache_dir, fetch=False)}
+    variants = {name: clf.with_encoder(encoder) for name, encoder in paths.items()}
     batch: dict[str, list[float]] = {name: [] for name in paths}
     single: dict[str, list[float]] = {name: [] for name in paths}
     top1 = {}
-    try:
-        for encoder in paths.values():
-            encoder.encode(["載入模型"], "query")  # loading is not throughput
-        for _ in range(rounds):
-            for name, encoder in paths.items():
-                clf.features.encoder = encoder
+    for encoder in paths.values():
+        encoder.encode(["載入模型"], "query")  # loading is not throughput
+    for _ in range(rounds):
+        for name, variant in variants.items():
+            t0 = time.perf_counter()
+            predictions = variant.classify_many(texts)
+            batch[name].append(time.perf_counter() - t0)
+            top1[name] = round(score_frame(predictions, dev).top1, 3)
+            for i, text in enumerate(texts[:20]):
                 t0 = time.perf_counter()
-                predictions = clf.classify_many(texts)
-                batch[name].append(time.perf_counter() - t0)
-                top1[name] = round(score_frame(predictions, dev).top1, 3)
-                for i, text in enumerate(texts[:20]):
-                    t0 = time.perf_counter()
-                    clf.classify(f"{text}（{i}）")
-                    single[name].append(time.perf_counter() - t0)
-    finally:
-        clf.features.encoder = cached
+                variant.classify(f"{text}（{i}）")
+                single[name].append(time.perf_counter() - t0)
     result = {name: {"rows_per_s": round(len(texts) / statistics.median(batch[name]), 1),
                      "single_p50_ms": _median_ms(single[name]), "top1": top1[name]} for name in paths}
     result["throughput_ratio_onnx_over_torch"] = round(statistics.median(batch["torch"]) / statistics.median(batch["onnx"]), 2)
@@ -177,7 +185,10 @@ def main() -> int:
         "cold_start_to_first_answer_s": round(cold, 2),
         "first_answer": first.code,
     }
-    result["accuracy"], _ = accuracy(clf, lexical, dev)
+    result["accuracy"] = {"dev_eval": accuracy(clf, lexical, dev)[0]}
+    if settings.real_dev_path.is_file():
+        real = pd.read_csv(settings.real_dev_path, dtype=str, keep_default_na=False)
+        result["accuracy"]["real_dev"] = accuracy(clf, lexical, real, plots=False)[0]
     if not args.skip_speed:
         result["speed"] = speed(clf, lexical, dev, args.rows, args.repeats)
     # before the torch comparison below loads a second copy of the model
@@ -187,14 +198,16 @@ def main() -> int:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    acc = result["accuracy"]
-    print(f"rows: {len(dev)} (data/dev_eval.csv)")
-    print(f"{'system':<14}{'top-1':>7}{'top-3':>7}{'verdict':>9}{'cov@0.95':>10}{'cov@0.97':>10}")
-    for name in ("full system", "lexical only", "names only"):
-        r = acc[name]
-        print(f"{name:<14}{r['top1']:>7.3f}{r['top3']:>7.3f}{r['verdict_accuracy']:>9.3f}"
-              f"{r['coverage_at_precision_0.95']:>10.3f}{r['coverage_at_precision_0.97']:>10.3f}")
-    print("ratios:", acc["ratios"])
+    for key, acc in result["accuracy"].items():
+        print(f"{key}: {acc['rows']} rows")
+        print(f"{'system':<14}{'top-1':>7}{'top-3':>7}{'vF1':>7}{'flagR':>7}{'false':>7}{'unflag':>8}{'prec':>7}")
+        for name in ("full system", "lexical only", "names only"):
+            r = acc[name]
+            print(f"{name:<14}{r['top1']:>7.3f}{r['top3']:>7.3f}{r['verdict_macro_f1']:>7.3f}{r['flag_recall']:>7.3f}"
+                  f"{r['false_flag_rate']:>7.3f}{r['unflagged_share']:>8.3f}{r['unflagged_precision']:>7.3f}")
+        print("ratios:", acc["ratios"])
+    if update_readme(PROJECT_ROOT / "README.md", result):
+        print("README figure tables rewritten from bench.json")
     print(json.dumps({k: v for k, v in result.items() if k not in ("accuracy",)}, indent=2, ensure_ascii=False))
     print(f"written: {RESULTS / 'bench.json'}, figures in {FIGURES}")
     return 0

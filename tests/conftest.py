@@ -7,6 +7,7 @@ from classifier.engine.embedding import HashingEncoder
 from classifier.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT / "data"
+REAL_CACHE = Settings().cache_dir  # the default, whatever the environment says
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +15,10 @@ def isolated_paths(tmp_path, monkeypatch):
     """Every test gets its own models/ and cache; the real model's folder is read, never written."""
     monkeypatch.setenv("AIREG_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("AIREG_DATA_DIR", str(DATA))
+    monkeypatch.setenv("AIREG_DECISIONS", str(tmp_path / "decisions.sqlite"))
+    # Everything a test writes to the cache goes to its own folder; tests that run the real model
+    # point at REAL_CACHE, where `make` put it.
+    monkeypatch.setenv("AIREG_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("AIREG_MODEL", raising=False)
     yield
 

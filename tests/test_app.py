@@ -129,7 +129,9 @@ def test_batch_filters(app):
     _upload(app, "in.csv", frame.to_csv(index=False).encode("utf-8-sig"))
     app.button(key="batch_run").click().run()
     app.multiselect(key="batch_verdicts").set_value(["ineligible"]).run()
-    assert set(app.dataframe[0].value["verdict"]) <= {"ineligible"}
+    shown = app.dataframe[0].value
+    assert len(shown) >= 1  # the RFID-only row is ineligible; an empty table would pass a subset check
+    assert set(shown["verdict"]) == {"ineligible"}
 
 
 @pytest.mark.parametrize("name, data, expected", [

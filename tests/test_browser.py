@@ -10,7 +10,10 @@ import urllib.request
 import pandas as pd
 import pytest
 
-from classifier.settings import PROJECT_ROOT
+from classifier.settings import PROJECT_ROOT, Settings
+
+REAL_CACHE = Settings().cache_dir  # where `make` put the model, whatever the environment says
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 CHROMIUM = "/usr/bin/chromium"
@@ -27,7 +30,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
-    env = {**os.environ, "AIREG_MODELS_DIR": str(PROJECT_ROOT / "models"), "AIREG_DATA_DIR": str(PROJECT_ROOT / "data")}
+    env = {**os.environ, "AIREG_MODELS_DIR": str(PROJECT_ROOT / "models"), "AIREG_DATA_DIR": str(PROJECT_ROOT / "data"),
+           "AIREG_CACHE_DIR": str(REAL_CACHE)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",

@@ -13,7 +13,8 @@ def test_the_cached_model_passes_its_hashes():
 
 
 def test_face_recognition_punch_clock_is_4_1_2(real_classifier):
-    p = real_classifier.classify("我們的產品是基於人臉辨識的員工打卡系統")
+    # Worded afresh: the FAQ's own sentence is in the index, so it would prove nothing.
+    p = real_classifier.classify("本公司的門禁考勤機以臉部特徵比對確認員工身分並自動記錄上下班時間，已銷售給四十家企業")
     assert p.code == "4.1.2" and p.verdict == "eligible"
     assert p.best.confidence > 0.5
 

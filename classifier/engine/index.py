@@ -44,6 +44,9 @@ class RankerConfig:
     head_blend: tuple[float, ...] = (0.0,)
     # A ruling detector this far below its threshold (as a share of it) still asks for review.
     detector_band: float = 0.6
+    # Rows left without review should have the right item this often (out-of-fold, real-style rows);
+    # build picks the lowest confidence threshold that reaches it (never below review_confidence).
+    review_precision: float = 0.97
 
     @classmethod
     def load(cls, path: Path) -> RankerConfig:
@@ -151,6 +154,15 @@ class CrossValidation:
         probs = self.blended(c, weight)
         best = probs.argmax(axis=1)
         return probs[np.arange(len(best)), best], (self.classes[best] == self.y).astype(float)
+
+
+def review_threshold(confidence: np.ndarray, correct: np.ndarray, target: float, floor: float) -> float:
+    """The lowest confidence at or above which out-of-fold items are right at least ``target`` of the time."""
+    for threshold in np.round(np.arange(floor, 0.991, 0.01), 2):
+        accepted = confidence >= threshold
+        if accepted.sum() >= 10 and correct[accepted].mean() >= target:
+            return float(threshold)
+    return 0.99
 
 
 def is_training_row(reference: Reference) -> bool:

@@ -27,6 +27,7 @@ from classifier.engine.index import (
     default_encoder,
     encode_references,
     is_training_row,
+    review_threshold,
     tokenizer_words,
 )
 from classifier.engine.lexical import Tokenizer, make_vectorizer
@@ -41,6 +42,8 @@ from classifier.taxonomy.loaders import Taxonomy, faq_precedents, load_examples,
 from classifier.taxonomy.references import Reference, build_references
 
 Progress = Callable[[str], None]
+# Training rows written in the styles users bring (news, case studies…), as opposed to team style.
+REAL_STYLE_SOURCES = ("real", "ruling")
 # Sentences of a description, for naming the one that made a ruling detector fire.
 _SENTENCE = re.compile(r"(?<=[。；;!?！？\n])|(?<=[.!?] )")
 
@@ -98,8 +101,10 @@ class Classifier:
                  config: RankerConfig, head: ItemHead | None = None, head_blend: float = 0.0,
                  detectors: RulingDetectors | None = None, specs: tuple[DetectorSpec, ...] = (),
                  rulings: tuple[Ruling, ...] = (), notes: tuple = (),
-                 reviewed: ReviewedDecisions | None = None, manifest: dict | None = None):
+                 reviewed: ReviewedDecisions | None = None, review_confidence: float | None = None,
+                 manifest: dict | None = None):
         self.taxonomy = taxonomy
+        self.review_confidence = config.review_confidence if review_confidence is None else review_confidence
         self.reviewed = reviewed or ReviewedDecisions.empty()
         self.rulings = rulings
         self.notes = notes
@@ -159,8 +164,16 @@ class Classifier:
         cv = cross_validate(references, dense, texts, tokenizer, config)
         head_c, head_weight, cv_top1 = cv.choose(config) if cv else (config.head_c[0], 0.0, None)
         head = ItemHead(head_c).fit(dense, labels, ranker.classes_) if head_weight > 0 else None
-        calibrator = ConfidenceCalibrator().fit(*cv.top1(head_c, head_weight)) if cv else ConfidenceCalibrator().fit(
-            np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+        review_confidence = config.review_confidence
+        if cv:
+            raw_top, correct = cv.top1(head_c, head_weight)
+            calibrator = ConfidenceCalibrator().fit(raw_top, correct)
+            real_style = np.array([references[i].source in REAL_STYLE_SOURCES for i in cv.rows])
+            judged = real_style if real_style.sum() >= 50 else np.ones(len(cv.rows), dtype=bool)
+            review_confidence = review_threshold(calibrator.transform(raw_top[judged]), correct[judged],
+                                                 config.review_precision, config.review_confidence)
+        else:
+            calibrator = ConfidenceCalibrator().fit(np.array([0.0, 1.0]), np.array([0.0, 1.0]))
         specs = load_specs(settings.detectors_path) if settings.detectors_path.is_file() else ()
         say("training the ruling detectors")
         train_rows = [i for i, r in enumerate(references) if is_training_row(r)]
@@ -171,7 +184,8 @@ class Classifier:
         return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
                    calibrator=calibrator, config=config, head=head, head_blend=head_weight, detectors=detectors,
                    specs=specs, rulings=rulings, notes=load_notes(settings.notes_path), reviewed=reviewed,
-                   manifest={"model": encoder.name, "cv_top1": cv_top1,
+                   review_confidence=review_confidence,
+                   manifest={"model": encoder.name, "cv_top1": cv_top1, "review_confidence": review_confidence,
                              "head": {"C": head_c, "blend": head_weight},
                              "detectors_cv": detectors.cv_ if detectors else {},
                              "decisions": provenance or {"count": 0, "fingerprint": ""}})
@@ -183,7 +197,7 @@ class Classifier:
             "index": self.ranker.index_, "labels": list(self.ranker.classes_[self.ranker.labels_]),
             "vectorizer": self.features.vectorizer, "calibrator": self.calibrator,
             "config": asdict(self.config), "head": self.head, "head_blend": self.head_blend,
-            "detectors": self.detectors,
+            "detectors": self.detectors, "review_confidence": self.review_confidence,
             "reviewed": self.reviewed.state(),
         }
         extra = {
@@ -191,6 +205,7 @@ class Classifier:
             "counts": {"references": len(self.references), "items": len(self.taxonomy.items), "rules": len(self.rules)},
             "config": asdict(self.config),
             **{k: self.manifest.get(k) for k in ("cv_top1", "head", "detectors_cv")},
+            "review_confidence": self.review_confidence,
             "decisions": self.manifest.get("decisions", {"count": 0, "fingerprint": ""}),
         }
         encoder = self.features.encoder
@@ -220,7 +235,7 @@ class Classifier:
                    head_blend=state.get("head_blend", 0.0), detectors=state.get("detectors"), specs=specs,
                    rulings=rulings, notes=load_notes(settings.notes_path),
                    reviewed=ReviewedDecisions.from_state(state.get("reviewed"), config.reviewed_match),
-                   manifest=manifest)
+                   review_confidence=state.get("review_confidence"), manifest=manifest)
 
     def with_encoder(self, encoder: Encoder) -> Classifier:
         """The same index served through another encoder (e.g. uncached, or the torch path), for
@@ -408,7 +423,7 @@ class Classifier:
 
     def _review_reasons(self, suggestions, probs, order, verdict, redirect_hits, unsure=()) -> tuple[str, ...]:
         reasons = []
-        if suggestions[0].confidence < self.config.review_confidence:
+        if suggestions[0].confidence < self.review_confidence:
             reasons.append("low_confidence")
         if len(order) > 1 and suggestions[0].confidence - suggestions[1].confidence < self.config.review_margin:
             reasons.append("close_runner_up")

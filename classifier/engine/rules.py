@@ -3,6 +3,7 @@
 A rule fires when the suggested code matches ``when_codes``, one of ``any_terms`` and one of
 ``also_terms`` occur un-negated, none of ``unless_terms`` does, and none of ``unless_rules``
 fired before it (rules apply in file order).
+A rule with ``max_chars`` fires only on a description that short (「我們做AI」).
 A term is literal text after ``normalise``; ``~`` inside a term allows a short gap within
 one clause (``代理~產品`` matches 「代理國外的產品」).
 """
@@ -78,6 +79,8 @@ class CompiledRule:
 
     def match(self, normalised_text: str, codes: tuple[str, ...]) -> RuleHit | None:
         if not self.applies_to(codes):
+            return None
+        if self.rule.max_chars and len(normalised_text.replace(" ", "")) > self.rule.max_chars:
             return None
         matched: list[str] = []
         if self.any_terms:

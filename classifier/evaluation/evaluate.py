@@ -36,6 +36,13 @@ class EvalReport:
     reliability: list[dict] = field(default_factory=list)
     expected_calibration_error: float = 0.0
     errors: list[dict] = field(default_factory=list)
+    verdict_macro_f1: float = 0.0
+    flag_recall: float = 0.0  # gold conditional/ineligible rows not called eligible
+    false_flag_rate: float = 0.0  # gold eligible rows called conditional/ineligible
+    unflagged_share: float = 0.0  # rows left without needs_review
+    unflagged_precision: float = 0.0  # of those, item and verdict both right
+    top1_with_alternatives: float = 0.0
+    per_failure_class: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,10 +78,50 @@ def reliability_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = 10
     return rows, float(ece)
 
 
+# Failure classes of real descriptions, by the gold rulings that mark them.
+FAILURE_CLASSES = (
+    ("in-house / adopter", {"self_use", "adopter_in_house"}),
+    ("no AI method / sensors / programmed", {"no_ai_method", "unclear_ai_method", "rfid_only", "infrared_only",
+                                            "crawler_wordfreq", "hardcoded_robot", "drone_no_ai"}),
+    ("medical approval", {"medical_approval", "wearable_certification", "wearable_certification_unknown"}),
+    ("reseller / agent", {"reseller_core", "reseller_only"}),
+    ("overseas only", {"overseas_only"}),
+)
+
+
+def macro_f1(gold: list[str], predicted: list[str], labels=("eligible", "conditional", "ineligible")) -> float:
+    scores = []
+    for label in labels:
+        tp = sum(g == label and p == label for g, p in zip(gold, predicted))
+        fp = sum(g != label and p == label for g, p in zip(gold, predicted))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        if tp + fp + fn == 0:
+            continue
+        scores.append(2 * tp / max(2 * tp + fp + fn, 1))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def failure_class_table(predictions, rule_ids, top1, verdict_ok) -> list[dict]:
+    rows = []
+    rule_sets = [set(filter(None, str(r).split(";"))) for r in rule_ids]
+    for name, members in (*FAILURE_CLASSES, ("no ruling (eligible)", None)):
+        inside = np.array([(not rs) if members is None else bool(rs & members) for rs in rule_sets])
+        if not inside.any():
+            continue
+        flagged = np.array([p.verdict != "eligible" for p in predictions])
+        rows.append({"class": name, "n": int(inside.sum()), "top1": float(top1[inside].mean()),
+                     "verdict_accuracy": float(verdict_ok[inside].mean()),
+                     "called_not_eligible": float(flagged[inside].mean()),
+                     "needs_review": float(np.mean([predictions[i].needs_review for i in np.flatnonzero(inside)]))})
+    return rows
+
+
 def score(predictions: list[Prediction], gold_codes: list[str], gold_verdicts: list[str],
-          rule_ids: list[str], styles: list[str] | None = None) -> EvalReport:
+          rule_ids: list[str], styles: list[str] | None = None, alternatives: list[str] | None = None) -> EvalReport:
     """Compare predictions with gold labels. Several acceptable codes may be joined with ';'."""
     acceptable = [set(str(g).split(";")) for g in gold_codes]
+    with_alternatives = [ok | set(filter(None, str(a).split(";")))
+                         for ok, a in zip(acceptable, alternatives or [""] * len(acceptable))]
     top1 = np.array([p.code in ok for p, ok in zip(predictions, acceptable)])
     top3 = np.array([any(s.code in ok for s in p.suggestions[:3]) for p, ok in zip(predictions, acceptable)])
     verdict_ok = np.array([p.verdict == g for p, g in zip(predictions, gold_verdicts)])
@@ -100,7 +147,19 @@ def score(predictions: list[Prediction], gold_codes: list[str], gold_verdicts: l
         for i, (p, g, gv, ok, vok) in enumerate(zip(predictions, gold_codes, gold_verdicts, top1, verdict_ok))
         if not ok or not vok
     ]
+    predicted_verdicts = [p.verdict for p in predictions]
+    gold_flag = np.array([g != "eligible" for g in gold_verdicts])
+    predicted_flag = np.array([v != "eligible" for v in predicted_verdicts])
+    unflagged = np.array([not p.needs_review for p in predictions])
+    both = top1 & verdict_ok
     return EvalReport(
+        verdict_macro_f1=macro_f1(list(gold_verdicts), predicted_verdicts),
+        flag_recall=float(predicted_flag[gold_flag].mean()) if gold_flag.any() else 0.0,
+        false_flag_rate=float(predicted_flag[~gold_flag].mean()) if (~gold_flag).any() else 0.0,
+        unflagged_share=float(unflagged.mean()) if len(unflagged) else 0.0,
+        unflagged_precision=float(both[unflagged].mean()) if unflagged.any() else 0.0,
+        top1_with_alternatives=float(np.mean([p.code in ok for p, ok in zip(predictions, with_alternatives)])),
+        per_failure_class=failure_class_table(predictions, rule_ids, top1, verdict_ok),
         n=len(predictions), top1=float(top1.mean()), top3=float(top3.mean()),
         verdict_accuracy=float(verdict_ok.mean()), rule_rows=int(has_rule.sum()),
         rule_top1=float(top1[has_rule].mean()) if has_rule.any() else 0.0,
@@ -124,7 +183,8 @@ def score_frame(predictions: list[Prediction], frame: pd.DataFrame) -> EvalRepor
     verdicts = frame["verdict"].tolist() if "verdict" in frame.columns else ["eligible"] * len(frame)
     rule_ids = frame["rule_ids"].tolist() if "rule_ids" in frame.columns else [""] * len(frame)
     styles = frame["style"].tolist() if "style" in frame.columns else None
-    return score(predictions, frame["code"].tolist(), verdicts, rule_ids, styles)
+    alternatives = frame["alt_codes"].tolist() if "alt_codes" in frame.columns else None
+    return score(predictions, frame["code"].tolist(), verdicts, rule_ids, styles, alternatives)
 
 
 def format_report(report: EvalReport, *, show_errors: int = 0) -> str:
@@ -132,6 +192,10 @@ def format_report(report: EvalReport, *, show_errors: int = 0) -> str:
         f"rows: {report.n}",
         f"top-1: {report.top1:.3f}   top-3: {report.top3:.3f}   verdict accuracy: {report.verdict_accuracy:.3f}",
         f"rulings rows: {report.rule_rows}   their top-1: {report.rule_top1:.3f}   their verdict accuracy: {report.rule_verdict_accuracy:.3f}",
+        f"verdict macro-F1: {report.verdict_macro_f1:.3f}   flag recall: {report.flag_recall:.3f}   "
+        f"false flags on eligible rows: {report.false_flag_rate:.3f}",
+        f"left without review: {report.unflagged_share:.3f} of rows, {report.unflagged_precision:.3f} of them right "
+        f"(item and verdict)   top-1 with alternatives: {report.top1_with_alternatives:.3f}",
         f"coverage at precision 0.95: {report.coverage_at['0.95']:.3f}   at 0.97: {report.coverage_at['0.97']:.3f}",
         f"expected calibration error: {report.expected_calibration_error:.3f}",
         "",
@@ -142,6 +206,10 @@ def format_report(report: EvalReport, *, show_errors: int = 0) -> str:
     if report.per_style:
         lines += ["", "style          n   top-1  top-3"]
         lines += [f"{r['style']:<12}{r['n']:>4}   {r['top1']:.3f}  {r['top3']:.3f}" for r in report.per_style]
+    if report.per_failure_class:
+        lines += ["", "failure class                          n   top-1  verdict  not-eligible  review"]
+        lines += [f"{r['class']:<36}{r['n']:>5}   {r['top1']:.3f}  {r['verdict_accuracy']:.3f}    {r['called_not_eligible']:.3f}"
+                  f"        {r['needs_review']:.3f}" for r in report.per_failure_class]
     lines += ["", "confidence ≥   coverage  precision"]
     lines += [f"   {p.threshold:.2f}        {p.coverage:.3f}     {p.precision:.3f}"
               for p in report.coverage if round(p.threshold * 10, 6) == int(round(p.threshold * 10, 6))]

@@ -1,0 +1,89 @@
+"""The README's figure tables, written from bench/results/bench.json between markers, never by hand."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SYSTEMS = ("full system", "lexical only", "names only")
+DEV_SETS = (("dev_eval", "dev_eval (team style)"), ("real_dev", "real_dev (real style)"))
+
+
+def _cell(value, fmt="{:.3f}") -> str:
+    return "—" if value is None else fmt.format(value)
+
+
+def quality_table(result: dict) -> str:
+    lines = ["| dev set | system | rows | top-1 | top-3 | verdict macro-F1 | flag recall | false flags | "
+             "left without review | … of them right |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for key, label in DEV_SETS:
+        block = result.get("accuracy", {}).get(key)
+        if not block:
+            continue
+        for system in SYSTEMS:
+            r = block[system]
+            verdicts = system != "names only"  # that baseline answers every row eligible
+            lines.append(
+                f"| {label} | {system} | {block['rows']} | {_cell(r['top1'])} | {_cell(r['top3'])} | "
+                f"{_cell(r['verdict_macro_f1'] if verdicts else None)} | {_cell(r['flag_recall'] if verdicts else None)} | "
+                f"{_cell(r['false_flag_rate'] if verdicts else None)} | {_cell(r['unflagged_share'] if verdicts else None)} | "
+                f"{_cell(r['unflagged_precision'] if verdicts else None)} |")
+    return "\n".join(lines)
+
+
+def failure_table(result: dict) -> str:
+    block = result.get("accuracy", {}).get("real_dev")
+    if not block:
+        return "_real_dev was not measured in this run._"
+    lines = ["| failure class (real_dev, full system) | rows | top-1 | verdict right | called not eligible | needs review |",
+             "|---|---|---|---|---|---|"]
+    for r in block["full system"].get("per_failure_class", []):
+        lines.append(f"| {r['class']} | {r['n']} | {r['top1']:.3f} | {r['verdict_accuracy']:.3f} | "
+                     f"{r['called_not_eligible']:.3f} | {r['needs_review']:.3f} |")
+    return "\n".join(lines)
+
+
+def speed_table(result: dict) -> str:
+    speed = result.get("speed")
+    if not speed:
+        return "_Speed was not measured in this run (`--skip-speed`)._"
+    rows = [
+        ("warm single description, p50 / p95", f"{speed['single_latency_ms']['p50']} ms / {speed['single_latency_ms']['p95']} ms "
+         f"({speed['single_ratio_to_encode_only']}× the bare encode of the same text)"),
+        ("batch throughput", f"{speed['batch_rows_per_s']} rows/s over {speed['batch_rows']} rows "
+         f"(bare encode {speed['baseline_encode_only_rows_per_s']} rows/s)"),
+        ("lexical-only baseline", f"{speed['baseline_lexical_only_ms']['p50']} ms per description, "
+         f"{speed['baseline_lexical_only_rows_per_s']} rows/s"),
+        ("re-running a batch (embeddings cached by text hash)", f"{speed['rerun_cached_rows_per_s']} rows/s "
+         f"({speed['rerun_speedup']}× faster)"),
+        ("cold start to the first answer", f"{result['cold_start_to_first_answer_s']} s"),
+        ("peak memory", f"{result['peak_memory_mb']} MB"),
+    ]
+    lines = ["| figure | value |", "|---|---|", *[f"| {a} | {b} |" for a, b in rows]]
+    paths = result.get("encoder_paths")
+    if paths:
+        lines += ["", "| encoder | top-1 (dev_eval) | batch rows/s | single description p50 |", "|---|---|---|---|",
+                  f"| ONNX export (default) | {paths['onnx']['top1']:.3f} | {paths['onnx']['rows_per_s']} | {paths['onnx']['single_p50_ms']} ms |",
+                  f"| sentence-transformers / torch | {paths['torch']['top1']:.3f} | {paths['torch']['rows_per_s']} | {paths['torch']['single_p50_ms']} ms |",
+                  f"| ratio | | {paths['throughput_ratio_onnx_over_torch']}× | {paths['single_latency_ratio_torch_over_onnx']}× faster |"]
+    return "\n".join(lines)
+
+
+TABLES = {"quality": quality_table, "failures": failure_table, "speed": speed_table}
+
+
+def render(readme: str, result: dict) -> str:
+    """The README with every ``<!-- bench:NAME -->…<!-- /bench:NAME -->`` section rewritten."""
+    for name, make in TABLES.items():
+        pattern = re.compile(rf"(<!-- bench:{name} -->\n).*?(\n<!-- /bench:{name} -->)", re.S)
+        readme = pattern.sub(lambda m, make=make: m.group(1) + make(result) + m.group(2), readme)
+    return readme
+
+
+def update_readme(path: Path, result: dict) -> bool:
+    text = path.read_text(encoding="utf-8")
+    new = render(text, result)
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
