@@ -22,6 +22,8 @@ class Settings:
     # Both default names resolve to the PyPI-assembled copy in cache_dir; any other
     # sentence-transformers name or local path is passed to SentenceTransformer as is.
     model: str = DEFAULT_MODEL
+    # How many sub-items taxonomy.csv must hold (the seed's 87); None for a fixture taxonomy in tests.
+    expected_items: int | None = 87
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:

@@ -28,7 +28,7 @@ def main() -> int:
     parser.add_argument("--decay", type=float, nargs="+", default=[0.85, 1.0])
     args = parser.parse_args()
     settings = Settings.from_env()
-    taxonomy = load_taxonomy(settings.taxonomy_path)
+    taxonomy = load_taxonomy(settings.taxonomy_path, expected=settings.expected_items)
     examples = training_examples(settings, taxonomy)
     refs = build_references(taxonomy, faq_precedents(settings.faq_path), examples)
     texts = [normalise(r.text) for r in refs]

@@ -9,13 +9,10 @@ import streamlit as st
 
 from classifier.errors import InputError
 from classifier.files.batch import classify_frame
-from classifier.files.tables import read_table, to_csv_bytes, to_xlsx_bytes
-from classifier.messages import input_error_zh
+from classifier.files.tables import to_csv_bytes, to_xlsx_bytes
 
+from .components import fail, read_upload
 from .i18n import t
-
-MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 5000
 
 
 def _guess_text_column(frame: pd.DataFrame) -> str:
@@ -24,26 +21,6 @@ def _guess_text_column(frame: pd.DataFrame) -> str:
             return name
     lengths = {c: frame[c].astype(str).str.len().mean() for c in frame.columns}
     return max(lengths, key=lengths.get)
-
-
-def _fail(error: InputError, lang: str) -> None:
-    st.error(input_error_zh(error) if lang == "zh" else str(error))
-    st.stop()
-
-
-def read_upload(upload, lang: str) -> tuple[bytes, pd.DataFrame]:
-    """The uploaded bytes and table, or a clear message and a stop: too large, unreadable, too many rows."""
-    raw = upload.getvalue()
-    if len(raw) > MAX_BYTES:
-        _fail(InputError("file too large", reason="too_large", size=f"{len(raw) / 1e6:.1f} MB", limit="20 MB"), lang)
-    try:
-        frame = read_table(raw, upload.name)
-    except InputError as exc:
-        _fail(exc, lang)
-    if len(frame) > MAX_ROWS:
-        st.error(t("batch_too_many", lang, n=len(frame), limit=MAX_ROWS))
-        st.stop()
-    return raw, frame
 
 
 def render(clf) -> None:
@@ -74,7 +51,7 @@ def render(clf) -> None:
         try:
             result = classify_frame(clf, frame, text_column=text_column, chunk_rows=64, progress=advance)
         except InputError as exc:
-            _fail(exc, lang)
+            fail(exc, lang)
         st.session_state["batch_result"] = (digest, result)
     stored = st.session_state.get("batch_result")
     if not stored or stored[0] != digest:

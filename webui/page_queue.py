@@ -22,9 +22,8 @@ from classifier.review.reclassify import (
 )
 from classifier.settings import Settings
 
+from .components import read_upload, render_prediction
 from .i18n import t
-from .page_batch import read_upload
-from .page_suggest import render_prediction
 from .render import escape_markdown
 
 VERDICTS = ("eligible", "conditional", "ineligible")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from classifier.engine.application_form import application_summary
 from classifier.errors import InputError
 from classifier.messages import input_error_zh
 
+from .components import render_prediction
 from .i18n import t
 from .render import escape_markdown, highlight_markdown
 
@@ -20,22 +20,12 @@ EXAMPLES = (
     "Our chatbot answers insurance customers' questions 24/7 and hands hard cases to agents.",
     "我們是青少年程式補習班，用市面教材教Python，可以申請4.12.1嗎？",
 )
-VERDICT_COLOUR = {"eligible": "green", "conditional": "orange", "ineligible": "red"}
 
 
 def _use_example():
     choice = st.session_state.get("example_pick")
     if choice and choice in EXAMPLES:
         st.session_state["desc"] = choice
-
-
-def _precedent_line(p, clf, lang: str) -> str:
-    label = t(f"source_{p.source}", lang, ref=p.ref)
-    line = f"**{escape_markdown(label)}** · {escape_markdown(p.code)} · {t('similarity', lang, value=p.similarity)}  \n"
-    line += escape_markdown(p.text)
-    if p.source == "faq":
-        line += "  \n" + escape_markdown(t("ruling_answer", lang, answer=clf.ruling(int(p.ref)).answer))
-    return line
 
 
 def render(clf) -> None:
@@ -86,55 +76,3 @@ def render(clf) -> None:
 
     st.markdown(f"#### {t('summary', lang)}")
     st.code(application_summary(prediction, clf.notes, lang=lang), language=None, wrap_lines=True)
-
-
-def render_prediction(clf, prediction, text: str, lang: str) -> None:
-    """The result card and its reasons; shared by the suggestion page and the review queue."""
-    best = prediction.best
-    with st.container(border=True):
-        st.caption(t("best", lang))
-        st.subheader(f"{best.code} {best.name}", anchor=False)
-        st.caption(escape_markdown(best.path))
-        left, right = st.columns(2)
-        left.metric(t("confidence", lang), f"{best.confidence:.0%}")
-        with right:
-            st.caption(t("verdict", lang))
-            st.badge(t(f"verdict_{prediction.verdict}", lang), color=VERDICT_COLOUR[prediction.verdict])
-        if prediction.needs_review:
-            reasons = "、".join(t(f"review_{r}", lang) for r in prediction.review_reasons)
-            st.info(t("needs_review", lang, reasons=reasons))
-        if prediction.truncated:
-            st.warning(t("truncated", lang, n=clf.config.max_chars))
-        st.markdown(f"**{t('rules_title', lang)}**")
-        if not prediction.rule_hits:
-            st.caption(t("no_rules", lang))
-        for hit in prediction.rule_hits:
-            message = hit.message_zh if lang == "zh" else hit.message_en
-            box = st.error if hit.effect == "ineligible" else st.warning if hit.effect == "conditional" else st.info
-            box(f"FAQ {hit.faq}｜{hit.rule_id}：{message}")
-
-    if prediction.follow_up:
-        st.markdown(f"#### {t('followup', lang)}")
-        questions = prediction.follow_up if lang == "zh" else [h.question_en for h in prediction.rule_hits if h.question_en]
-        for question in questions:
-            st.markdown(f"- {escape_markdown(question)}")
-
-    st.markdown(f"#### {t('reasons', lang)}")
-    st.markdown(f"**{t('matched', lang)}**")
-    if best.matched_terms:
-        st.markdown(highlight_markdown(text, best.matched_terms))
-    else:
-        st.caption(t("no_matched", lang))
-    st.markdown(f"**{t('definition', lang)}**")
-    st.markdown(escape_markdown(best.definition))
-    st.markdown(f"**{t('precedents', lang)}**")
-    for precedent in best.precedents:
-        st.markdown(_precedent_line(precedent, clf, lang))
-
-    st.markdown(f"#### {t('alternatives', lang)}")
-    chart = pd.DataFrame({
-        t("item", lang): [f"{s.code} {s.name}" for s in prediction.suggestions],
-        t("confidence", lang): [s.confidence for s in prediction.suggestions],
-    })
-    st.bar_chart(chart, x=t("item", lang), y=t("confidence", lang), horizontal=True, sort=False)
-    st.dataframe(chart, hide_index=True, width="stretch")

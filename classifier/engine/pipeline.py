@@ -145,7 +145,7 @@ class Classifier:
         settings = settings or Settings.from_env()
         say = progress or (lambda _m: None)
         config = config or RankerConfig.load(settings.data_dir / "ranker.json")
-        taxonomy = load_taxonomy(settings.taxonomy_path)
+        taxonomy = load_taxonomy(settings.taxonomy_path, expected=settings.expected_items)
         rulings = load_faq(settings.faq_path, taxonomy)
         rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
         examples = training_examples(settings, taxonomy)
@@ -222,7 +222,7 @@ class Classifier:
         encoder = encoder or default_encoder(settings, manifest.get("model"))
         state, manifest = artifacts.load(settings.models_dir, model=encoder.name, inputs=data_inputs(settings),
                                          fingerprint=fingerprint_of(encoder))
-        taxonomy = load_taxonomy(settings.taxonomy_path)
+        taxonomy = load_taxonomy(settings.taxonomy_path, expected=settings.expected_items)
         rulings = load_faq(settings.faq_path, taxonomy)
         rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
         config = RankerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()})
