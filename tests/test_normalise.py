@@ -26,3 +26,12 @@ def test_cjk_punctuation_becomes_ascii():
 def test_normalise_is_idempotent(text):
     once = normalise(text)
     assert normalise(once) == once
+
+
+def test_traditional_input_is_not_rewritten_by_the_phrase_table():
+    # Regression: s2twp turned the user's 「導入」 (deploy) into 「匯入」 (import data).
+    assert normalise("本公司導入AI客服與數據分析") == "本公司導入ai客服與數據分析"
+
+
+def test_simplified_input_still_becomes_taiwan_traditional():
+    assert normalise("我们的软件导入数据") == "我們的軟體匯入資料"

@@ -39,3 +39,25 @@ def test_rfid_only_store_is_ineligible_but_rfid_plus_vision_is_not(real_classifi
 def test_explanation_cites_the_faq_precedent(real_classifier):
     p = real_classifier.classify("我們主要產品是基於人臉識別的打卡系統，請問適合申請哪個項目?")
     assert any(pr.source == "faq" and pr.ref == "8" for pr in p.best.precedents)
+
+
+def test_vendor_and_adopter_perspectives_are_told_apart(real_classifier):
+    vendor = real_classifier.classify("我們的AI客服平台已導入12家銀行與保險公司，協助客戶處理信用卡與保單問答。")
+    adopter = real_classifier.classify("某銀行今年導入AI客服，在自家App與官網回答客戶的信用卡與帳戶問題，上線半年處理百萬次對話。")
+    assert vendor.verdict == "eligible"
+    assert adopter.verdict != "eligible" and any(h.faq == 1 for h in adopter.rule_hits)
+    assert any("此服務是否對外收費" in q for q in adopter.follow_up)
+
+
+def test_too_little_to_judge_is_never_a_bare_eligible(real_classifier):
+    p = real_classifier.classify("我們做AI")
+    assert p.verdict == "conditional" and p.needs_review and p.follow_up
+
+
+def test_a_detector_hit_names_the_sentence_that_triggered_it(real_classifier):
+    text = ("這家區域醫院的資訊室自行開發了急診候診時間預測模型。模型以過去三年的掛號與檢傷資料訓練，"
+            "預測結果顯示在院內看板與醫院自己的掛號App上。院方表示明年將擴充到門診。")
+    p = real_classifier.classify(text)
+    inferred = [h for h in p.rule_hits if h.faq == 1]
+    assert inferred and p.verdict != "eligible"
+    assert all(h.matched and all(m in p.normalised for m in h.matched) for h in inferred)

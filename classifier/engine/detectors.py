@@ -73,7 +73,7 @@ def family_labels(spec: DetectorSpec, examples: list[Example]) -> np.ndarray:
 
 def _model(C: float) -> CalibratedClassifierCV:
     base = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
-    return CalibratedClassifierCV(base, method="sigmoid", cv=5)
+    return CalibratedClassifierCV(base, method="sigmoid", cv=3)
 
 
 class RulingDetectors(BaseEstimator):

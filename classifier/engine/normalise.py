@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALISER_VERSION = "1"
+NORMALISER_VERSION = "2"
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _SPACE = re.compile(r"\s+")
@@ -19,21 +19,26 @@ _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans({"，": ",", "；": ";", "：": ":", "？": "?", "！": "!", "（": "(", "）": ")", "、": ","})
 
 
-@lru_cache(maxsize=1)
-def _converter():
+@lru_cache(maxsize=2)
+def _converter(*configs: str):
     import opencc  # deferred: nothing heavy happens at import time
 
-    for config in ("s2twp", "s2twp.json", "s2tw", "s2tw.json"):
+    for config in configs:
         try:
             return opencc.OpenCC(config)
         except Exception:  # noqa: BLE001 - builds differ in which config names they accept
             continue
-    raise RuntimeError("OpenCC has no Simplified-to-Taiwan configuration (s2twp or s2tw)")
+    raise RuntimeError(f"OpenCC has none of the configurations {configs}")
 
 
 def to_traditional(text: str) -> str:
-    """Simplified to Traditional Chinese with Taiwan phrasing (OpenCC s2twp)."""
-    return _converter().convert(text)
+    """Simplified to Traditional Chinese with Taiwan phrasing (OpenCC s2twp), for Simplified text only.
+
+    Traditional text is left as the user wrote it: s2twp's phrase table would otherwise rewrite
+    Taiwanese words too (「導入」 deploy → 「匯入」 import data, 「數據」 → 「資料」)."""
+    if _converter("s2t", "s2t.json").convert(text) == text:
+        return text
+    return _converter("s2twp", "s2twp.json", "s2tw", "s2tw.json").convert(text)
 
 
 def normalise(text: str) -> str:
