@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml
 model: $(STAMP)
 	$(PY) -m classifier fetch-model
 
-$(INDEX): $(STAMP) data/taxonomy.csv data/faq_examples.csv data/examples.csv data/ranker.json
+$(INDEX): $(STAMP) data/taxonomy.csv data/faq_examples.csv data/examples.csv data/ranker.json \
+		data/real/real_train.csv data/ruling_examples.csv data/detectors.jsonl classifier/engine/normalise.py
 	$(PY) -m classifier fetch-model
 	$(PY) -m classifier build
 

@@ -13,8 +13,10 @@ from classifier.settings import Settings
 
 VERDICT_EN = {"eligible": "eligible", "conditional": "conditional (needs more detail)", "ineligible": "ineligible"}
 REVIEW_ZH = {"low_confidence": "信心偏低", "close_runner_up": "前兩名分數接近",
-             "conditional_verdict": "資格有條件", "redirected_by_rule": "依問答集規則改判項目"}
-SOURCE_ZH = {"faq": "問答集", "example": "範例", "definition": "定義", "decision": "已審核決定"}
+             "conditional_verdict": "資格有條件", "redirected_by_rule": "依問答集規定改判項目",
+             "ruling_uncertain": "可能涉及問答集規定", "ineligible_verdict": "判定不符合"}
+SOURCE_ZH = {"faq": "問答集", "example": "範例", "real": "實例", "ruling": "規定範例", "definition": "定義",
+             "decision": "已審核決定"}
 
 
 def _settings(args) -> Settings:
@@ -38,6 +40,8 @@ def render(prediction, lang: str = "zh") -> str:
     ]
     for hit in prediction.rule_hits:
         lines.append(f"  · FAQ {hit.faq} [{hit.rule_id}] {hit.message_zh if zh else hit.message_en}")
+        if hit.trigger:
+            lines.append(("    觸發的句子：「" if zh else "    triggered by: 「") + hit.trigger + "」")
     if prediction.needs_review:
         reasons = [REVIEW_ZH.get(r, r) if zh else r for r in prediction.review_reasons]
         lines.append(("需人工複核：" if zh else "Needs review: ") + "、".join(reasons))
@@ -49,7 +53,8 @@ def render(prediction, lang: str = "zh") -> str:
     lines.append("相似先例：" if zh else "Nearest precedents:")
     for p in best.precedents:
         label = f"FAQ {p.ref}" if p.source == "faq" else f"{SOURCE_ZH.get(p.source, p.source)} {p.ref}"
-        lines.append(f"  · [{label}] ({p.similarity:.2f}) {p.text[:90]}")
+        verdict = "" if p.verdict == "eligible" else f"〔{VERDICT_ZH[p.verdict] if zh else p.verdict}〕"
+        lines.append(f"  · [{label}]{verdict} ({p.similarity:.2f}) {p.text[:90]}")
     questions = prediction.follow_up if zh else tuple(h.question_en for h in prediction.rule_hits if h.question_en)
     if questions:
         lines.append("待確認問題：" if zh else "Follow-up questions:")

@@ -87,6 +87,8 @@ class RuleHit:
     matched: tuple[str, ...] = ()
     question_zh: str = ""
     question_en: str = ""
+    # For a learned ruling detector's hit: the sentence of the description it scored highest.
+    trigger: str = ""
 
 
 @dataclass(frozen=True)

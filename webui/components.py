@@ -76,8 +76,8 @@ def render_prediction(clf, prediction, text: str, lang: str) -> None:
             message = hit.message_zh if lang == "zh" else hit.message_en
             box = st.error if hit.effect == "ineligible" else st.warning if hit.effect == "conditional" else st.info
             box(f"FAQ {hit.faq}｜{hit.rule_id}：{message}")
-            if hit.matched:
-                st.caption(t("rule_trigger", lang) + "「" + escape_markdown("」「".join(hit.matched)) + "」")
+            if hit.trigger:
+                st.caption(t("rule_trigger", lang) + "「" + escape_markdown(hit.trigger) + "」")
 
     if prediction.follow_up:
         st.markdown(f"#### {t('followup', lang)}")

@@ -38,8 +38,8 @@ class DetectorSpec:
 
     def hit(self, sentence: str) -> RuleHit:
         return RuleHit(rule_id=self.rule_id, faq=self.faq, effect="conditional", message_zh=self.message_zh,
-                       message_en=self.message_en, matched=(sentence,) if sentence else (),
-                       question_zh=self.question_zh, question_en=self.question_en)
+                       message_en=self.message_en, question_zh=self.question_zh, question_en=self.question_en,
+                       trigger=sentence)
 
 
 def load_specs(path: Path) -> tuple[DetectorSpec, ...]:
@@ -92,6 +92,7 @@ class RulingDetectors(BaseEstimator):
     models_ : dict of family -> fitted CalibratedClassifierCV
     thresholds_ : dict of family -> float, the probability at which a family fires
     cv_ : dict of family -> dict of out-of-fold precision, recall, positives and negatives
+    oof_ : dict of family -> (row positions, out-of-fold probabilities), for choosing the review band
     """
 
     def __init__(self, C: float = 2.0, min_positives: int = 20):
@@ -99,7 +100,7 @@ class RulingDetectors(BaseEstimator):
         self.min_positives = min_positives
 
     def fit(self, dense: np.ndarray, examples: list[Example], specs: tuple[DetectorSpec, ...]) -> RulingDetectors:
-        self.models_, self.thresholds_, self.cv_ = {}, {}, {}
+        self.models_, self.thresholds_, self.cv_, self.oof_ = {}, {}, {}, {}
         for spec in specs:
             labels = family_labels(spec, examples)
             rows = np.flatnonzero(labels >= 0)
@@ -113,12 +114,31 @@ class RulingDetectors(BaseEstimator):
             self.models_[spec.family] = _model(self.C).fit(X, y)
             self.thresholds_[spec.family] = threshold
             self.cv_[spec.family] = stats
+            self.oof_[spec.family] = (rows, oof)
         self.families_ = tuple(self.models_)
         return self
+
+    def oof_ratio(self, n_rows: int) -> np.ndarray:
+        """Per training row, its highest out-of-fold probability as a share of that family's threshold
+        (0 where no family scored it)."""
+        ratio = np.zeros(n_rows)
+        for family, (rows, probs) in self.oof_.items():
+            ratio[rows] = np.maximum(ratio[rows], probs / self.thresholds_[family])
+        return ratio
 
     def predict_proba(self, dense: np.ndarray) -> dict[str, np.ndarray]:
         """Probability of each family for each row."""
         return {family: model.predict_proba(dense)[:, 1] for family, model in self.models_.items()}
+
+
+def choose_band(ratio: np.ndarray, eligible: np.ndarray, target: float, floor: float = 0.3) -> float:
+    """The widest review band: rows whose detector ratio stays below it are eligible at least ``target``
+    of the time (out of fold). A lower band asks for review more often."""
+    for band in np.round(np.arange(1.0, floor - 1e-9, -0.05), 2):
+        kept = ratio < band
+        if kept.sum() >= 10 and eligible[kept].mean() >= target:
+            return float(band)
+    return floor
 
 
 def _choose_threshold(probs: np.ndarray, y: np.ndarray) -> tuple[float, dict]:

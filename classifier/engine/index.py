@@ -42,7 +42,8 @@ class RankerConfig:
     # Candidates for the head's regularisation and its blend weight; cross-validation picks one each.
     head_c: tuple[float, ...] = (4.0,)
     head_blend: tuple[float, ...] = (0.0,)
-    # A ruling detector this far below its threshold (as a share of it) still asks for review.
+    # A ruling detector this far below its threshold (as a share of it) still asks for review; build
+    # chooses it by cross-validation when there are enough real-style rows (this is the fallback).
     detector_band: float = 0.6
     # Rows left without review should have the right item this often (out-of-fold, real-style rows);
     # build picks the lowest confidence threshold that reaches it (never below review_confidence).

@@ -15,7 +15,7 @@ from scipy import sparse
 
 from classifier.engine import alternatives, artifacts
 from classifier.engine.application_form import load_notes
-from classifier.engine.detectors import DetectorSpec, RulingDetectors, load_specs
+from classifier.engine.detectors import DetectorSpec, RulingDetectors, choose_band, load_specs
 from classifier.engine.embedding import Encoder, fingerprint_of
 from classifier.engine.explain import ItemVocabulary, matched_terms, top_precedents
 from classifier.engine.head import ItemHead, blend
@@ -102,9 +102,10 @@ class Classifier:
                  detectors: RulingDetectors | None = None, specs: tuple[DetectorSpec, ...] = (),
                  rulings: tuple[Ruling, ...] = (), notes: tuple = (),
                  reviewed: ReviewedDecisions | None = None, review_confidence: float | None = None,
-                 manifest: dict | None = None):
+                 detector_band: float | None = None, manifest: dict | None = None):
         self.taxonomy = taxonomy
         self.review_confidence = config.review_confidence if review_confidence is None else review_confidence
+        self.detector_band = config.detector_band if detector_band is None else detector_band
         self.reviewed = reviewed or ReviewedDecisions.empty()
         self.rulings = rulings
         self.notes = notes
@@ -178,14 +179,22 @@ class Classifier:
         say("training the ruling detectors")
         train_rows = [i for i, r in enumerate(references) if is_training_row(r)]
         by_ref = {(e.source, e.id): e for e in examples}
-        detectors = RulingDetectors().fit(dense[train_rows], [by_ref[(references[i].source, references[i].ref)]
-                                                              for i in train_rows], specs) if specs else None
+        train_examples = [by_ref[(references[i].source, references[i].ref)] for i in train_rows]
+        detectors = RulingDetectors().fit(dense[train_rows], train_examples, specs) if specs else None
+        detector_band = config.detector_band
+        if detectors is not None and detectors.families_:
+            real_rows = np.array([i for i, e in enumerate(train_examples) if e.source == "real"])
+            if len(real_rows) >= 50:
+                ratio = detectors.oof_ratio(len(train_examples))[real_rows]
+                eligible = np.array([train_examples[i].verdict == "eligible" for i in real_rows])
+                detector_band = choose_band(ratio, eligible, config.review_precision)
         reviewed = ReviewedDecisions.build(tuple(extra_examples), features, config.reviewed_match)
         return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
                    calibrator=calibrator, config=config, head=head, head_blend=head_weight, detectors=detectors,
                    specs=specs, rulings=rulings, notes=load_notes(settings.notes_path), reviewed=reviewed,
-                   review_confidence=review_confidence,
+                   review_confidence=review_confidence, detector_band=detector_band,
                    manifest={"model": encoder.name, "cv_top1": cv_top1, "review_confidence": review_confidence,
+                             "detector_band": detector_band,
                              "head": {"C": head_c, "blend": head_weight},
                              "detectors_cv": detectors.cv_ if detectors else {},
                              "decisions": provenance or {"count": 0, "fingerprint": ""}})
@@ -198,6 +207,7 @@ class Classifier:
             "vectorizer": self.features.vectorizer, "calibrator": self.calibrator,
             "config": asdict(self.config), "head": self.head, "head_blend": self.head_blend,
             "detectors": self.detectors, "review_confidence": self.review_confidence,
+            "detector_band": self.detector_band,
             "reviewed": self.reviewed.state(),
         }
         extra = {
@@ -235,7 +245,8 @@ class Classifier:
                    head_blend=state.get("head_blend", 0.0), detectors=state.get("detectors"), specs=specs,
                    rulings=rulings, notes=load_notes(settings.notes_path),
                    reviewed=ReviewedDecisions.from_state(state.get("reviewed"), config.reviewed_match),
-                   review_confidence=state.get("review_confidence"), manifest=manifest)
+                   review_confidence=state.get("review_confidence"), detector_band=state.get("detector_band"),
+                   manifest=manifest)
 
     def with_encoder(self, encoder: Encoder) -> Classifier:
         """The same index served through another encoder (e.g. uncached, or the torch path), for
@@ -298,7 +309,7 @@ class Classifier:
                 threshold = self.detectors.thresholds_[family]
                 if p[i] >= threshold:
                     fired.append((family, float(p[i])))
-                elif p[i] >= threshold * self.config.detector_band:
+                elif p[i] >= threshold * self.detector_band:
                     unsure.append((family, float(p[i])))
             out.append((fired, unsure))
         return out
@@ -429,6 +440,8 @@ class Classifier:
             reasons.append("close_runner_up")
         if verdict == "conditional":
             reasons.append("conditional_verdict")
+        if verdict == "ineligible":
+            reasons.append("ineligible_verdict")  # nobody is turned away without a person confirming it
         if redirect_hits:
             reasons.append("redirected_by_rule")
         if unsure:
