@@ -110,3 +110,10 @@ def test_review_threshold_is_the_lowest_that_reaches_the_target():
     correct = (confidence > 0.8).astype(float)
     assert review_threshold(confidence, correct, 0.97, 0.6) == pytest.approx(0.81, abs=0.011)
     assert review_threshold(confidence, np.zeros(50), 0.97, 0.6) == 0.99
+
+
+def test_a_writer_marked_family_positive_counts_for_that_family():
+    spec = DetectorSpec("sensor_physics", "sensor_only", 17, ("rfid_only",), "", "", "", "")
+    gps = Example("g", "GPS 追蹤器超出電子圍籬即告警", "4.4.1", "ineligible", ("no_ai_method", "family:sensor_physics"))
+    other = Example("o", "t", "4.4.1", "ineligible", ("no_ai_method",))
+    assert family_labels(spec, [gps, other]).tolist() == [1, -1]

@@ -63,10 +63,11 @@ def load_specs(path: Path) -> tuple[DetectorSpec, ...]:
 def family_labels(spec: DetectorSpec, examples: list[Example]) -> np.ndarray:
     """1 for a positive, 0 for a clean negative (eligible, no ruling), -1 for rows left out."""
     labels = np.full(len(examples), -1, dtype=np.int64)
+    marks = {*spec.positive_rules, spec.rule_id, f"family:{spec.family}"}
     for i, ex in enumerate(examples):
-        if set(ex.rule_ids) & set(spec.positive_rules) or spec.rule_id in ex.rule_ids:
+        if set(ex.rule_ids) & marks:
             labels[i] = 1
-        elif ex.verdict == "eligible" and not ex.rule_ids:
+        elif ex.verdict == "eligible" and not ex.rule_ids:  # family marks only sit on positives
             labels[i] = 0
     return labels
 

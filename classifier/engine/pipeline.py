@@ -38,7 +38,14 @@ from classifier.engine.rules import RuleSet, claimed_codes, verdict_of
 from classifier.errors import InputError
 from classifier.records import Contrast, Example, Precedent, Prediction, RuleHit, Ruling, Service, Suggestion
 from classifier.settings import Settings
-from classifier.taxonomy.loaders import Taxonomy, faq_precedents, load_examples, load_faq, load_taxonomy
+from classifier.taxonomy.loaders import (
+    Taxonomy,
+    faq_precedents,
+    load_examples,
+    load_faq,
+    load_taxonomy,
+    read_csv_str,
+)
 from classifier.taxonomy.references import Reference, build_references
 
 Progress = Callable[[str], None]
@@ -80,11 +87,20 @@ class Scored:
 
 
 def training_examples(settings: Settings, taxonomy: Taxonomy) -> tuple[Example, ...]:
-    """The labelled rows the index learns from: team-style examples, real-style rows, detector rows."""
+    """The labelled rows the index learns from: team-style examples, real-style rows, detector rows.
+
+    A detector row that its writer marked as a positive of a family carries ``family:NAME`` among
+    its rule ids, so that family's detector learns from it whatever ruling the row's verdict cites
+    (a GPS tracker is a ``no_ai_method`` verdict and a ``sensor_physics`` positive)."""
     examples = load_examples(settings.examples_path, taxonomy)
-    for path, source in ((settings.real_train_path, "real"), (settings.ruling_examples_path, "ruling")):
-        if path.is_file():
-            examples += load_examples(path, taxonomy, source=source)
+    if settings.real_train_path.is_file():
+        examples += load_examples(settings.real_train_path, taxonomy, source="real")
+    if settings.ruling_examples_path.is_file():
+        rows = load_examples(settings.ruling_examples_path, taxonomy, source="ruling")
+        marks = read_csv_str(settings.ruling_examples_path, ("id", "family", "label"))
+        positive = {r.id: r.family for r in marks.itertuples(index=False) if r.label == "1"}
+        examples += tuple(replace(e, rule_ids=(*e.rule_ids, f"family:{positive[e.id]}")) if e.id in positive else e
+                          for e in rows)
     return examples
 
 
@@ -215,7 +231,7 @@ class Classifier:
             "counts": {"references": len(self.references), "items": len(self.taxonomy.items), "rules": len(self.rules)},
             "config": asdict(self.config),
             **{k: self.manifest.get(k) for k in ("cv_top1", "head", "detectors_cv")},
-            "review_confidence": self.review_confidence,
+            "review_confidence": self.review_confidence, "detector_band": self.detector_band,
             "decisions": self.manifest.get("decisions", {"count": 0, "fingerprint": ""}),
         }
         encoder = self.features.encoder
