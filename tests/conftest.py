@@ -1,9 +1,11 @@
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from classifier.engine.embedding import HashingEncoder
+from classifier.engine.index import RankerConfig
 from classifier.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT / "data"
@@ -23,6 +25,13 @@ def isolated_paths(tmp_path, monkeypatch):
     yield
 
 
+def quick_config(data_dir: Path = DATA) -> RankerConfig:
+    """The project's ranker settings with one head candidate instead of a grid: the same code paths,
+    a third of the cross-validation fits (the choice among candidates has its own unit test)."""
+    config = RankerConfig.load(data_dir / "ranker.json")
+    return replace(config, head_c=config.head_c[:1])
+
+
 def copy_data(target: Path) -> Path:
     shutil.copytree(DATA, target)
     return target
@@ -39,7 +48,7 @@ def stub_classifier(stub_settings):
     """The real data with the deterministic stand-in encoder: fast, and exercises every step."""
     from classifier.engine.pipeline import Classifier
 
-    clf = Classifier.build(stub_settings, encoder=HashingEncoder(512))
+    clf = Classifier.build(stub_settings, encoder=HashingEncoder(512), config=quick_config())
     clf.save(stub_settings)
     return clf
 

@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from conftest import copy_data
+from conftest import copy_data, quick_config
 
 from classifier.engine.embedding import HashingEncoder
 from classifier.engine.pipeline import Classifier
@@ -81,5 +81,5 @@ def test_damaged_manifest_is_refused(built):
 def test_rebuild_after_stale_works(built):
     with open(built.examples_path, "a", encoding="utf-8") as handle:
         handle.write('new-1,以人臉辨識做會員入場,4.1.2,eligible,,entry\n')
-    Classifier.build(built, encoder=HashingEncoder(512)).save(built)
+    Classifier.build(built, encoder=HashingEncoder(512), config=quick_config()).save(built)
     assert Classifier.load(built).classify("人臉辨識入場").scores

@@ -3,7 +3,7 @@
 import shutil
 
 import pytest
-from conftest import DATA, copy_data
+from conftest import DATA, copy_data, quick_config
 
 from classifier.engine.embedding import HashingEncoder
 from classifier.engine.pipeline import Classifier
@@ -29,7 +29,8 @@ def team_settings(tmp_path_factory):
 
 def _build(settings, store_path):
     examples, provenance = approved_examples(store_path)
-    return Classifier.build(settings, encoder=HashingEncoder(512), extra_examples=examples, provenance=provenance)
+    return Classifier.build(settings, encoder=HashingEncoder(512), extra_examples=examples, provenance=provenance,
+                            config=quick_config(settings.data_dir))
 
 
 def test_unreviewed_or_rejected_input_never_changes_predictions(team_settings, tmp_path):

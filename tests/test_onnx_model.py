@@ -22,7 +22,7 @@ from classifier.engine.onnx_model import (
 )
 from classifier.engine.pipeline import Classifier, default_encoder
 from classifier.errors import ArtifactError, ModelFetchError
-from classifier.settings import BASE_MODEL, DEFAULT_MODEL, Settings
+from classifier.settings import BASE_MODEL, DEFAULT_MODEL, PROJECT_ROOT, Settings
 
 
 def _fake_export(folder, cosine=1.0):
@@ -108,7 +108,9 @@ def test_cached_vectors_are_keyed_by_model_file(tmp_path):
 
 
 def test_an_index_built_with_another_model_file_is_refused(tmp_path):
-    settings = Settings(models_dir=tmp_path / "models", cache_dir=tmp_path / "cache", model="hashing-64")
+    # The four-item fixture taxonomy: what is tested is the fingerprint check, not the data.
+    settings = Settings(data_dir=PROJECT_ROOT / "tests" / "fixtures" / "mini", models_dir=tmp_path / "models",
+                        cache_dir=tmp_path / "cache", model="hashing-64", expected_items=None)
     Classifier.build(settings, encoder=_Fingerprinted("hashing-64@aaa")).save(settings)
     with pytest.raises(ArtifactError, match="model file 'hashing-64@aaa'.*'hashing-64@bbb' is installed.*classifier build"):
         Classifier.load(settings, encoder=_Fingerprinted("hashing-64@bbb"))

@@ -68,6 +68,11 @@ CASES = [
     ("wearable_certification", "4.13.5", "智慧床墊以AI分析睡眠呼吸，未經醫療器材認證", True),
     ("wearable_certification_unknown", "4.13.5", "智慧手環以AI分析心率變異，預警心房顫動", True),
     ("wearable_certification_unknown", "4.13.5", "通過FDA 510(k)的穿戴式血氧裝置，以AI預警睡眠呼吸中止", False),
+    ("medical_approval_unstated", "4.13.3", "醫院採用的AI眼底影像判讀系統，可篩檢糖尿病視網膜病變", True),
+    ("medical_approval_unstated", "4.13.3", "AI眼底影像判讀系統，已取得TFDA醫療器材許可證", False),
+    ("medical_approval_unstated", "4.13.3", "AI判讀胸部X光的輔助診斷軟體，TFDA認證尚在申請中", False),  # medical_approval speaks
+    ("unclear_ai_method", "4.2.1", "我們做AI", True),
+    ("unclear_ai_method", "4.2.1", "為零售業者建置AI需求預測", False),
 ]
 
 
