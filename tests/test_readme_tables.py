@@ -31,6 +31,7 @@ def test_a_changed_figure_changes_the_table():
                                                       for s in ("full system", "lexical only", "names only")}}}}
     readme = "<!-- bench:quality -->\nold\n<!-- /bench:quality -->"
     first = render(readme, result)
+    assert render("<!-- bench:quality -->\n<!-- /bench:quality -->", result) == first  # an empty section fills too
     assert "| 0.500 |" in first and "old" not in first
     result["accuracy"]["dev_eval"]["full system"]["top1"] = 0.75
     assert "| 0.750 |" in render(first, result)

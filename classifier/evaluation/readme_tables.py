@@ -76,8 +76,8 @@ TABLES = {"quality": quality_table, "failures": failure_table, "speed": speed_ta
 def render(readme: str, result: dict) -> str:
     """The README with every ``<!-- bench:NAME -->…<!-- /bench:NAME -->`` section rewritten."""
     for name, make in TABLES.items():
-        pattern = re.compile(rf"(<!-- bench:{name} -->\n).*?(\n<!-- /bench:{name} -->)", re.S)
-        readme = pattern.sub(lambda m, make=make: m.group(1) + make(result) + m.group(2), readme)
+        pattern = re.compile(rf"(<!-- bench:{name} -->\n)(?:.*?\n)?(<!-- /bench:{name} -->)", re.S)
+        readme = pattern.sub(lambda m, make=make: m.group(1) + make(result) + "\n" + m.group(2), readme)
     return readme
 
 
