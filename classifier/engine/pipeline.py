@@ -142,7 +142,6 @@ class Classifier:
             code: np.flatnonzero(ranker.labels_ == i) for i, code in enumerate(ranker.classes_)
         }
         self._known = set(taxonomy.codes)
-        self._verdict_of_ref = {(r.source, r.ref): r.verdict for r in references}
         # Reference texts are a fixed set: segment each once, not once per suggestion.
         self._reference_words = lru_cache(maxsize=8192)(
             lambda text: frozenset(self.tokenizer.words(normalise(text))))
