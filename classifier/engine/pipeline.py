@@ -329,14 +329,15 @@ class Classifier:
             out.append((fired, unsure))
         return out
 
-    def _trigger_sentence(self, norm: str, family: str) -> str:
-        """The sentence the family's detector scores highest: what made it fire."""
+    def _trigger_sentences(self, norm: str, families: list[str]) -> dict[str, str]:
+        """For each family, the sentence its detector scores highest: what made it fire. The sentences
+        are encoded once, however many families fired."""
         sentences = [s.strip() for s in _SENTENCE.split(norm) if sum(ch.isalnum() for ch in s) >= 4]
         if len(sentences) < 2:
-            return norm[:160]
+            return {family: norm[:160] for family in families}
         dense = self.features.encoder.encode(sentences, "query")
-        scores = self.detectors.models_[family].predict_proba(dense)[:, 1]
-        return sentences[int(np.argmax(scores))][:160]
+        return {family: sentences[int(np.argmax(self.detectors.models_[family].predict_proba(dense)[:, 1]))][:160]
+                for family in families}
 
     def _predict_one(self, text, norm, truncated, scored: Scored, i: int, k, reviewed=None,
                      detected=((), ())) -> Prediction:
@@ -395,13 +396,12 @@ class Classifier:
     def _detector_rule_hits(self, norm: str, fired, term_hits: list[RuleHit]) -> list[RuleHit]:
         """A detector that fires adds its conditional ruling, unless a term rule of its family spoke."""
         spoken = {h.rule_id for h in term_hits}
-        out = []
-        for family, _p in fired:
-            spec = self.specs.get(family)
-            if spec is None or spoken & set(spec.positive_rules) or spec.rule_id in spoken:
-                continue
-            out.append(spec.hit(self._trigger_sentence(norm, family)))
-        return out
+        specs = [self.specs[family] for family, _p in fired if family in self.specs]
+        specs = [spec for spec in specs if not (spoken & set(spec.positive_rules) or spec.rule_id in spoken)]
+        if not specs:
+            return []
+        triggers = self._trigger_sentences(norm, [spec.family for spec in specs])
+        return [spec.hit(triggers[spec.family]) for spec in specs]
 
     def _calibration_scale(self, top_probability: float) -> float:
         """Factor that turns the blended probabilities into confidences calibrated at the top-1."""
