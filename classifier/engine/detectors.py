@@ -142,20 +142,20 @@ def choose_band(ratio: np.ndarray, eligible: np.ndarray, target: float, floor: f
     return floor
 
 
-def _choose_threshold(probs: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
-    """The threshold with the best F1 on out-of-fold probabilities, kept within 0.35–0.85."""
-    best = (0.5, -1.0)
-    for threshold in np.arange(0.35, 0.86, 0.05):
-        predicted = probs >= threshold
-        tp = float((predicted & (y == 1)).sum())
-        precision = tp / max(predicted.sum(), 1)
-        recall = tp / max((y == 1).sum(), 1)
-        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-        if f1 > best[1]:
-            best = (float(round(threshold, 2)), f1)
-    threshold = best[0]
+def _precision_recall(probs: np.ndarray, y: np.ndarray, threshold: float) -> tuple[float, float]:
     predicted = probs >= threshold
     tp = float((predicted & (y == 1)).sum())
-    return threshold, {"precision": round(tp / max(predicted.sum(), 1), 3),
-                       "recall": round(tp / max((y == 1).sum(), 1), 3),
-                       "f1": round(best[1], 3), "positives": int(y.sum()), "negatives": int((1 - y).sum())}
+    return tp / max(predicted.sum(), 1), tp / max((y == 1).sum(), 1)
+
+
+def _choose_threshold(probs: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
+    """The threshold with the best F1 on out-of-fold probabilities, kept within 0.35–0.85."""
+    best = (0.5, -1.0, 0.0, 0.0)
+    for threshold in np.arange(0.35, 0.86, 0.05):
+        precision, recall = _precision_recall(probs, y, threshold)
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        if f1 > best[1]:
+            best = (float(round(threshold, 2)), f1, precision, recall)
+    threshold, f1, precision, recall = best
+    return threshold, {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
+                       "positives": int(y.sum()), "negatives": int((1 - y).sum())}

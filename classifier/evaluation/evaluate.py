@@ -104,15 +104,16 @@ def macro_f1(gold: list[str], predicted: list[str], labels=("eligible", "conditi
 def failure_class_table(predictions, rule_ids, top1, verdict_ok) -> list[dict]:
     rows = []
     rule_sets = [set(filter(None, str(r).split(";"))) for r in rule_ids]
+    flagged = np.array([p.verdict != "eligible" for p in predictions])
+    reviewed = np.array([p.needs_review for p in predictions])
     for name, members in (*FAILURE_CLASSES, ("no ruling (eligible)", None)):
         inside = np.array([(not rs) if members is None else bool(rs & members) for rs in rule_sets])
         if not inside.any():
             continue
-        flagged = np.array([p.verdict != "eligible" for p in predictions])
         rows.append({"class": name, "n": int(inside.sum()), "top1": float(top1[inside].mean()),
                      "verdict_accuracy": float(verdict_ok[inside].mean()),
                      "called_not_eligible": float(flagged[inside].mean()),
-                     "needs_review": float(np.mean([predictions[i].needs_review for i in np.flatnonzero(inside)]))})
+                     "needs_review": float(reviewed[inside].mean())})
     return rows
 
 
