@@ -3,11 +3,11 @@
 import streamlit as st
 
 from classifier.errors import ClassifierError
+from classifier.messages import t
 from webui import page_batch, page_browse, page_queue, page_suggest
-from webui.i18n import t
 from webui.state import get_classifier, warm_up
 
-st.set_page_config(page_title="AI 技術服務能量登錄分類助手", page_icon="🗂️", layout="wide")
+st.set_page_config(page_title=t("app_title"), page_icon="🗂️", layout="wide")
 warm_up()
 
 with st.sidebar:

@@ -1,4 +1,8 @@
-"""Command line: `python -m classifier classify|batch|build|evaluate|fetch-model`."""
+"""Command line: `python -m classifier classify|batch|reclassify|build|evaluate|fetch-model`.
+
+A thin adapter: it parses arguments, calls the library and prints. Every sentence a user reads
+comes from ``classifier.messages``; every input problem is one line and exit code 2.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,10 @@ import sys
 from pathlib import Path
 
 from classifier.errors import ClassifierError, InputError
-from classifier.messages import VERDICT_ZH
+from classifier.messages import error_text, review_label, source_label, t, verdict_label
 from classifier.settings import Settings
 
-VERDICT_EN = {"eligible": "eligible", "conditional": "conditional (needs more detail)", "ineligible": "ineligible"}
-REVIEW_ZH = {"low_confidence": "信心偏低", "close_runner_up": "前兩名分數接近",
-             "conditional_verdict": "資格有條件", "redirected_by_rule": "依問答集規定改判項目",
-             "ruling_uncertain": "可能涉及問答集規定", "ineligible_verdict": "判定不符合"}
-SOURCE_ZH = {"faq": "問答集", "example": "範例", "real": "實例", "ruling": "規定範例", "definition": "定義",
-             "decision": "已審核決定"}
+EXIT_INPUT = 2
 
 
 def _settings(args) -> Settings:
@@ -29,48 +28,70 @@ def _load(args):
     return Classifier.load(_settings(args))
 
 
-def render(prediction, lang: str = "zh") -> str:
-    zh = lang == "zh"
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def render(prediction, lang: str = "zh", *, max_chars: int = 0, taxonomy=None) -> str:
+    """The answer as text: item, verdict, rulings, review, definition, matched terms, precedents."""
     best = prediction.best
+    name = best.name
+    if lang == "en" and taxonomy is not None and taxonomy[best.code].name_en:
+        name = f"{best.name} ({taxonomy[best.code].name_en})"
+    sep = "、" if lang == "zh" else ", "
     lines = [
-        (f"建議項目：{best.code} {best.name}（信心 {best.confidence:.2f}）" if zh
-         else f"Suggested item: {best.code} {best.name} (confidence {best.confidence:.2f})"),
-        ("路徑：" if zh else "Path: ") + best.path,
-        ("資格判定：" if zh else "Verdict: ") + (VERDICT_ZH if zh else VERDICT_EN)[prediction.verdict],
+        t("cli_best", lang, code=best.code, name=name, confidence=best.confidence),
+        t("cli_path", lang, path=best.path),
+        t("cli_verdict", lang, verdict=verdict_label(prediction.verdict, lang)),
     ]
     for hit in prediction.rule_hits:
-        lines.append(f"  · FAQ {hit.faq} [{hit.rule_id}] {hit.message_zh if zh else hit.message_en}")
+        lines.append(f"  · FAQ {hit.faq} [{hit.rule_id}] {hit.message_zh if lang == 'zh' else hit.message_en}")
         if hit.trigger:
-            lines.append(("    觸發的句子：「" if zh else "    triggered by: 「") + hit.trigger + "」")
+            lines.append("    " + t("rule_trigger", lang) + "「" + hit.trigger + "」")
     if prediction.needs_review:
-        reasons = [REVIEW_ZH.get(r, r) if zh else r for r in prediction.review_reasons]
-        lines.append(("需人工複核：" if zh else "Needs review: ") + "、".join(reasons))
+        lines.append(t("cli_needs_review", lang, reasons=sep.join(review_label(r, lang) for r in prediction.review_reasons)))
+        lines += [f"    {t(f'review_why_{r}', lang)}" for r in prediction.review_reasons]
     if prediction.truncated:
-        lines.append("（描述過長，已截斷後分類）" if zh else "(description was truncated before classifying)")
-    lines.append(("定義：" if zh else "Definition: ") + best.definition)
+        lines.append(t("cli_truncated", lang, n=max_chars))
+    lines.append(t("cli_definition", lang, definition=best.definition))
     if best.matched_terms:
-        lines.append(("符合詞：" if zh else "Matched terms: ") + "、".join(best.matched_terms))
-    lines.append("相似先例：" if zh else "Nearest precedents:")
+        lines.append(t("cli_matched", lang, terms=sep.join(best.matched_terms)))
+    lines.append(t("precedents", lang) + ("：" if lang == "zh" else ":"))
     for p in best.precedents:
-        label = f"FAQ {p.ref}" if p.source == "faq" else f"{SOURCE_ZH.get(p.source, p.source)} {p.ref}"
-        verdict = "" if p.verdict == "eligible" else f"〔{VERDICT_ZH[p.verdict] if zh else p.verdict}〕"
-        lines.append(f"  · [{label}]{verdict} ({p.similarity:.2f}) {p.text[:90]}")
-    questions = prediction.follow_up if zh else tuple(h.question_en for h in prediction.rule_hits if h.question_en)
+        flag = "" if p.verdict == "eligible" else f"〔{t('precedent_verdict', lang, verdict=verdict_label(p.verdict, lang))}〕"
+        lines.append(f"  · [{source_label(p.source, p.ref, lang)}]{flag} ({p.similarity:.2f}) {p.text[:90]}")
+    questions = prediction.follow_up if lang == "zh" else tuple(h.question_en for h in prediction.rule_hits if h.question_en)
     if questions:
-        lines.append("待確認問題：" if zh else "Follow-up questions:")
+        lines.append(t("followup", lang) + ("：" if lang == "zh" else ":"))
         lines += [f"  ? {q}" for q in questions]
-    lines.append("其他候選：" if zh else "Alternatives:")
+    lines.append(t("alternatives", lang) + ("：" if lang == "zh" else ":"))
     lines += [f"  {s.code} {s.name}  {s.confidence:.2f}" for s in prediction.suggestions[1:]]
     return "\n".join(lines)
 
 
+def _description(args) -> str:
+    """The words after `classify`, joined; `-` (or no words with piped input) reads standard input."""
+    words = list(args.text)
+    if words in ([], ["-"]):
+        if words == [] and sys.stdin.isatty():
+            raise InputError("no description given", reason="no_text")
+        return sys.stdin.read()
+    return " ".join(words)
+
+
 def cmd_classify(args) -> int:
+    from classifier.engine.pipeline import check_text
+    from classifier.files.output import prediction_record
+
+    text = _description(args)
+    check_text(text, max_chars=len(text) + 1)  # an empty description is reported before the model loads
     classifier = _load(args)
-    prediction = classifier.classify(args.text, top_k=args.top_k)
+    prediction = classifier.classify(text, top_k=args.top_k)
     if args.json:
-        print(json.dumps(prediction.to_dict(), ensure_ascii=False, indent=2))
+        record = prediction_record(prediction, classifier.taxonomy, classifier.versions, args.lang)
+        print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
-        print(render(prediction, args.lang))
+        print(render(prediction, args.lang, max_chars=classifier.config.max_chars, taxonomy=classifier.taxonomy))
     return 0
 
 
@@ -86,11 +107,45 @@ def _progress_bars(args):
 
 def cmd_batch(args) -> int:
     from classifier.files.batch import run_batch
+    from classifier.files.tables import check_output, read_input
 
+    source, target = Path(args.input), Path(args.output)
+    read_input(source)  # a mistyped path is reported before the model loads
+    check_output(target, source)
     classifier = _load(args)
-    rows = run_batch(classifier, Path(args.input), Path(args.output), text_column=args.text_column,
-                     progress_factory=_progress_bars(args), excel_bom=args.excel_bom, restart=args.restart)
-    print(f"{rows} rows written to {args.output}", file=sys.stderr)
+    rows = run_batch(classifier, source, target, text_column=args.text_column,
+                     progress_factory=_progress_bars(args), bom=not args.no_bom, restart=args.restart,
+                     lang=args.lang, on_columns=lambda c: _say(t("cli_column_used", args.lang, text=c, code="")))
+    _say(t("cli_rows_written", args.lang, n=rows, path=target))
+    return 0
+
+
+def cmd_reclassify(args) -> int:
+    from classifier.files.tables import check_output, read_input
+    from classifier.review.crosswalk import Crosswalk
+    from classifier.review.reclassify import run_reclassify
+
+    source, target = Path(args.registry), Path(args.output)
+    read_input(source)
+    check_output(target, source)
+    classifier = _load(args)
+    crosswalk = Crosswalk.load(_settings(args).crosswalk_path, classifier.taxonomy)
+
+    def columns_used(columns) -> None:
+        _say(t("cli_column_used", args.lang, text=columns.text,
+               code=t("cli_code_column_used", args.lang, column=columns.code)))
+
+    out = run_reclassify(classifier, crosswalk, source, target, text_column=args.text_column,
+                         code_column=args.code_column, applicant_column=args.applicant_column,
+                         summary_path=Path(args.summary) if args.summary else None,
+                         progress_factory=_progress_bars(args), bom=not args.no_bom, lang=args.lang,
+                         on_columns=columns_used)
+    counts = out["agreement"].value_counts()
+    sep = "、" if args.lang == "zh" else ", "
+    _say(t("cli_rows_written", args.lang, n=len(out), path=target))
+    _say(t("cli_agreement", args.lang, counts=sep.join(f"{t(f'agreement_{k}', args.lang)} {n}" for k, n in counts.items())))
+    if args.summary:
+        _say(t("cli_summary_written", args.lang, path=args.summary))
     return 0
 
 
@@ -100,22 +155,24 @@ def cmd_build(args) -> int:
 
     settings = _settings(args)
     examples, provenance = ([], None) if args.no_decisions else approved_examples(settings.decisions_path)
-    classifier = Classifier.build(settings, extra_examples=examples, provenance=provenance,
-                                  progress=lambda m: print(m, file=sys.stderr))
+    classifier = Classifier.build(settings, extra_examples=examples, provenance=provenance, progress=_say)
     manifest = classifier.save(settings)
-    print(f"index written to {settings.models_dir} ({manifest['counts']['references']} references, "
-          f"{len(examples)} from approved decisions, "
-          f"cross-validated top-1 {manifest.get('cv_top1') or 0:.3f})", file=sys.stderr)
+    _say(f"index written to {settings.models_dir} ({manifest['counts']['references']} references, "
+         f"{len(examples)} from approved decisions, cross-validated top-1 {manifest.get('cv_top1') or 0:.3f})")
     return 0
 
 
 def cmd_evaluate(args) -> int:
     from classifier.evaluation.evaluate import evaluate_frame, format_report
-    from classifier.files.tables import read_table
+    from classifier.files.tables import check_folder, read_table, require_column
 
-    classifier = _load(args)
     frame = read_table(Path(args.file))
-    report = evaluate_frame(classifier, frame, text_column=args.text_column)
+    require_column(frame, args.text_column, "text")
+    require_column(frame, args.code_column, "code", kind="label")
+    if args.json:
+        check_folder(Path(args.json))
+    classifier = _load(args)
+    report = evaluate_frame(classifier, frame, text_column=args.text_column, label_column=args.code_column)
     print(format_report(report, show_errors=args.errors))
     if args.compare_decisions:
         print()
@@ -134,29 +191,14 @@ def compare_decisions(args, loaded, frame) -> str:
     settings = _settings(args)
     encoder = loaded.features.encoder
     examples, _ = approved_examples(settings.decisions_path)
-    before = evaluate_frame(Classifier.build(settings, encoder=encoder), frame, text_column=args.text_column)
-    after = evaluate_frame(Classifier.build(settings, encoder=encoder, extra_examples=examples), frame,
-                           text_column=args.text_column)
+    options = {"text_column": args.text_column, "label_column": args.code_column}
+    before = evaluate_frame(Classifier.build(settings, encoder=encoder), frame, **options)
+    after = evaluate_frame(Classifier.build(settings, encoder=encoder, extra_examples=examples), frame, **options)
     lines = [f"approved decisions: {len(examples)}", "measure           without   with   change"]
     for name in ("top1", "top3", "verdict_accuracy"):
         b, a = getattr(before, name), getattr(after, name)
         lines.append(f"{name:<16} {b:8.3f} {a:7.3f} {a - b:+8.3f}")
     return "\n".join(lines)
-
-
-def cmd_reclassify(args) -> int:
-    from classifier.review.crosswalk import Crosswalk
-    from classifier.review.reclassify import run_reclassify
-
-    classifier = _load(args)
-    crosswalk = Crosswalk.load(_settings(args).crosswalk_path, classifier.taxonomy)
-    out = run_reclassify(classifier, crosswalk, Path(args.registry), Path(args.output),
-                         text_column=args.text_column, code_column=args.code_column,
-                         summary_path=Path(args.summary) if args.summary else None,
-                         progress_factory=_progress_bars(args))
-    counts = out["agreement"].value_counts().to_dict()
-    print(f"{len(out)} rows written to {args.output}; agreement: {counts}", file=sys.stderr)
-    return 0
 
 
 def cmd_fetch_model(args) -> int:
@@ -165,72 +207,123 @@ def cmd_fetch_model(args) -> int:
     from classifier.settings import ONNX_MODEL
 
     settings = _settings(args)
-    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
-    path = fetch_model(settings.cache_dir, progress=say)
+    path = fetch_model(settings.cache_dir, progress=_say)
     if settings.model == ONNX_MODEL:
-        path = export_onnx(path, settings.cache_dir, progress=say)
+        path = export_onnx(path, settings.cache_dir, progress=_say)
     print(path)
     return 0
 
 
+COMMANDS = {
+    "classify": ("classify one description and explain the answer", """examples:
+  python -m classifier classify 我們的產品是基於人臉辨識的員工打卡系統
+  python -m classifier classify "AI defect inspection for PCB lines" --lang en
+  echo "以深度學習檢測PCB瑕疵" | python -m classifier classify - --json"""),
+    "batch": ("classify every row of a CSV/XLSX file; every row comes back, in order", """examples:
+  python -m classifier batch 申請案.csv 結果.xlsx
+  python -m classifier batch cases.xlsx out.csv --text-column 服務說明 --lang en
+The text column is found by name (text, description, 說明, 服務說明, 產品說明, 描述…) unless given.
+CSV output is UTF-8 with a BOM so Excel opens it directly; --no-bom leaves the BOM out.
+An interrupted run resumes where it stopped when started again with the same files."""),
+    "reclassify": ("re-classify a registry file and compare with its registered codes", """examples:
+  python -m classifier reclassify 登錄資料.xlsx 重新分類.xlsx --summary 摘要.html
+  python -m classifier reclassify registry.csv out.csv --code-column 登錄項目 --no-bom
+Rows are flagged for review when the suggestion is in another subcategory than the registered
+code, or when an FAQ ruling applies to the registered item (e.g. a reseller under a core item)."""),
+    "build": ("build the index in models/ from the data files and approved decisions", """examples:
+  python -m classifier build
+  python -m classifier build --no-decisions"""),
+    "evaluate": ("accuracy on a labelled file (text, code, and optionally verdict, rule_ids)", """examples:
+  python -m classifier evaluate data/real/real_dev.csv --errors 20
+  python -m classifier evaluate gold.xlsx --text-column 說明 --code-column 正確項目 --json report.json"""),
+    "fetch-model": ("download and verify the default embedding model, and export its ONNX form", """examples:
+  python -m classifier fetch-model"""),
+}
+
+
+def _common_options(parser: argparse.ArgumentParser, default) -> None:
+    parser.add_argument("--model", default=default(None), help="sentence-transformers model name or path (env AIREG_MODEL)")
+    parser.add_argument("--models-dir", type=Path, default=default(None),
+                        help="where the built index lives (env AIREG_MODELS_DIR)")
+    parser.add_argument("--data-dir", type=Path, default=default(None),
+                        help="taxonomy, FAQ, rules and examples (env AIREG_DATA_DIR)")
+    parser.add_argument("--lang", choices=("zh", "en"), default=default("zh"),
+                        help="language of messages and readable columns: zh (Traditional Chinese, default) or en")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m classifier",
-                                     description="Suggest the registry sub-item (小項) for AI service descriptions.")
-    parser.add_argument("--model", help="sentence-transformers model name or path (env AIREG_MODEL)")
-    parser.add_argument("--models-dir", type=Path, help="where the built index lives (env AIREG_MODELS_DIR)")
-    parser.add_argument("--data-dir", type=Path, help="taxonomy, FAQ, rules and examples (env AIREG_DATA_DIR)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="python -m classifier", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Suggest the registry sub-item (小項) for AI service descriptions, with reasons and FAQ rulings.",
+        epilog="examples:\n  python -m classifier classify 我們的產品是基於人臉辨識的員工打卡系統\n"
+               "  python -m classifier batch 申請案.csv 結果.xlsx\n"
+               "  python -m classifier COMMAND --help   (options and examples of one command)")
+    _common_options(parser, lambda value: value)
+    common = argparse.ArgumentParser(add_help=False)
+    # Given after the command too; SUPPRESS keeps a value given before the command.
+    _common_options(common, lambda _value: argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("classify", help="classify one description")
-    p.add_argument("text")
-    p.add_argument("--json", action="store_true", help="print the full prediction as JSON")
-    p.add_argument("--top-k", type=int, default=None)
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
-    p.set_defaults(func=cmd_classify)
+    def command(name, func):
+        summary, epilog = COMMANDS[name]
+        p = sub.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".", epilog=epilog,
+                           parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
 
-    p = sub.add_parser("batch", help="classify every row of a CSV/XLSX file")
-    p.add_argument("input")
-    p.add_argument("output", help="output .csv (UTF-8) or .xlsx")
-    p.add_argument("--text-column", default="text")
-    p.add_argument("--excel-bom", action="store_true", help="write a UTF-8 BOM so old Excel opens the CSV correctly")
-    p.add_argument("--no-progress", action="store_true")
+    p = command("classify", cmd_classify)
+    p.add_argument("text", nargs="*", help="the description; several words are joined; - reads standard input")
+    p.add_argument("--json", action="store_true", help="print the full answer as JSON (the same record as the API)")
+    p.add_argument("--top-k", type=int, default=None, help="how many candidate items to list (default 5)")
+
+    p = command("batch", cmd_batch)
+    p.add_argument("input", help="the CSV (UTF-8, UTF-8 BOM or Big5) or XLSX file to classify")
+    p.add_argument("output", help="where to write the result: a .csv or .xlsx file in an existing folder")
+    p.add_argument("--text-column", default=None, help="the column holding the descriptions (default: found by name)")
+    p.add_argument("--no-bom", action="store_true", help="write the CSV without the UTF-8 BOM Excel needs")
+    p.add_argument("--excel-bom", action="store_true", help=argparse.SUPPRESS)  # the BOM is now the default
+    p.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
     p.add_argument("--restart", action="store_true", help="ignore a partial result of an interrupted run")
-    p.set_defaults(func=cmd_batch)
 
-    p = sub.add_parser("build", help="build the index in models/ from the data files and approved decisions")
-    p.add_argument("--no-decisions", action="store_true", help="ignore the reviewers' approved decisions")
-    p.set_defaults(func=cmd_build)
-
-    p = sub.add_parser("reclassify", help="re-classify a registry file and compare with its registered codes")
-    p.add_argument("registry")
-    p.add_argument("output", help="output .csv (UTF-8) or .xlsx")
-    p.add_argument("--text-column", default=None, help="default: description or text")
-    p.add_argument("--code-column", default=None, help="default: registered_code or code")
+    p = command("reclassify", cmd_reclassify)
+    p.add_argument("registry", help="the registry as CSV or XLSX: a description and a registered-code column")
+    p.add_argument("output", help="where to write the result: a .csv or .xlsx file in an existing folder")
+    p.add_argument("--text-column", default=None, help="the column holding the descriptions (default: found by name)")
+    p.add_argument("--code-column", default=None,
+                   help="the column holding the registered codes (default: registered_code, code, 登錄項目…)")
+    p.add_argument("--applicant-column", default=None,
+                   help="the column naming the applicant, for the summary (default: applicant, 申請者, 公司…)")
     p.add_argument("--summary", help="also write a standalone HTML summary to this path")
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=cmd_reclassify)
+    p.add_argument("--no-bom", action="store_true", help="write the CSV without the UTF-8 BOM Excel needs")
+    p.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
 
-    p = sub.add_parser("evaluate", help="accuracy on a labelled file (text, code, verdict, rule_ids)")
-    p.add_argument("file")
-    p.add_argument("--text-column", default="text")
+    p = command("build", cmd_build)
+    p.add_argument("--no-decisions", action="store_true", help="ignore the reviewers' approved decisions")
+
+    p = command("evaluate", cmd_evaluate)
+    p.add_argument("file", help="a labelled CSV or XLSX file")
+    p.add_argument("--text-column", default="text", help="the column holding the descriptions (default: text)")
+    p.add_argument("--code-column", default="code", help="the column holding the correct codes (default: code)")
     p.add_argument("--errors", type=int, default=0, help="list this many misses")
     p.add_argument("--json", help="also write the full report as JSON to this path")
     p.add_argument("--compare-decisions", action="store_true",
                    help="also report accuracy without and with the approved decisions")
-    p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("fetch-model", help="download and verify the default embedding model, and export its ONNX form")
-    p.set_defaults(func=cmd_fetch_model)
+    command("fetch-model", cmd_fetch_model)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    lang = getattr(args, "lang", "zh")
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        _say(t("cli_error", lang, message=error_text(exc, lang, surface="cli")))
+        return EXIT_INPUT
     except ClassifierError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(t("cli_error", lang, message=" ".join(str(exc).split())))
         return 1
+    except KeyboardInterrupt:
+        _say(t("cli_interrupted", lang))
+        return 130

@@ -20,6 +20,11 @@ class SubItem:
     aliases: tuple[str, ...] = ()
 
     @property
+    def name_en(self) -> str:
+        """The English name where the taxonomy gives one (an alias written in Latin letters), else ''."""
+        return next((a for a in self.aliases if a.isascii() and any(ch.isalpha() for ch in a)), "")
+
+    @property
     def path(self) -> str:
         return f"{self.category_code} {self.category_name} › {self.subcategory_code} {self.subcategory_name} › {self.code} {self.name}"
 

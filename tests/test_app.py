@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from classifier.messages import t
 from classifier.settings import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -65,7 +66,7 @@ def test_user_text_is_escaped_never_html(app):
 
 def test_empty_description_gets_a_chinese_message(app):
     classify(app, "   ")
-    assert app.error[0].value == "描述是空白的，請輸入產品或服務的說明。"
+    assert app.error[0].value == t("error_empty_text")
 
 
 def test_why_not_compares_another_item(app):
@@ -120,7 +121,7 @@ def test_batch_big5_round_trip(app):
     assert not app.exception
     table = app.dataframe[0].value
     assert table["id"].tolist() == ["1", "2", "3"]
-    assert table.loc[1, "error"].startswith("empty_text")
+    assert table.loc[1, "error_code"] == "empty_text" and table.loc[1, "error"] == t("error_empty_text")
     assert "完成：3 列" in app.success[0].value
 
 
@@ -135,9 +136,9 @@ def test_batch_filters(app):
 
 
 @pytest.mark.parametrize("name, data, expected", [
-    ("empty.csv", b"", "檔案是空的"),
-    ("junk.csv", b"id,text\n1,\x00\x01\x02", "這不是文字 CSV 檔"),
-    ("broken.xlsx", b"PK\x03\x04 not really a workbook", "無法開啟此 Excel 檔"),
+    ("empty.csv", b"", "是空的"),
+    ("junk.csv", b"id,text\n1,\x00\x01\x02", "不是文字 CSV 檔"),
+    ("broken.xlsx", b"PK\x03\x04 not really a workbook", "無法開啟 Excel 檔"),
 ])
 def test_bad_files_get_a_clear_message(app, name, data, expected):
     _upload(app, name, data)

@@ -81,10 +81,17 @@ def test_input_columns_named_like_results_are_kept(stub_classifier):
 
 def test_missing_text_column_lists_the_columns_found(stub_classifier):
     with pytest.raises(InputError) as err:
-        classify_frame(stub_classifier, pd.DataFrame({"描述": ["x"]}))
-    assert str(err.value) == (
-        "Expected a text column named 'text'; found columns ['描述']. Choose the right column (CLI: --text-column NAME)."
-    )
+        classify_frame(stub_classifier, pd.DataFrame({"備註": ["x"]}))
+    assert err.value.reason == "missing_column" and err.value.detail["found"] == ["備註"]
+    assert "--text-column" in str(err.value)
+    with pytest.raises(InputError, match="named 'description'"):
+        classify_frame(stub_classifier, pd.DataFrame({"說明": ["x"]}), text_column="description")
+
+
+def test_batch_finds_the_text_column_by_its_usual_names(stub_classifier):
+    for name in ("說明", "服務說明", "Description", "描述"):
+        out = classify_frame(stub_classifier, pd.DataFrame({"id": ["1"], name: ["以人臉辨識進行員工打卡"]}))
+        assert out.loc[0, "code"] and out.loc[0, "error"] == ""
 
 
 @pytest.mark.parametrize("cell, safe", [("=1+1", "'=1+1"), ("+886", "'+886"), ("-3", "'-3"), ("@SUM", "'@SUM"),
@@ -98,12 +105,13 @@ def test_run_batch_writes_a_safe_utf8_csv(stub_classifier, tmp_path):
     source.write_bytes(_csv("cp950"))
     run_batch(stub_classifier, source, tmp_path / "out.csv")
     raw = (tmp_path / "out.csv").read_bytes()
-    assert not raw.startswith(b"\xef\xbb\xbf")
-    out = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8 only with the BOM
+    out = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert len(out) == len(ROWS) and out["id"].tolist() == ["a1", "a2", "a3", "a4", "a5"]
     assert out.loc[4, "text"].startswith("'=")
     assert b"\n=" not in raw and b",=" not in raw
 
 
 def test_csv_bytes_can_carry_a_bom_for_excel():
-    assert to_csv_bytes(pd.DataFrame({"a": ["x"]}), excel_bom=True).startswith(b"\xef\xbb\xbf")
+    assert to_csv_bytes(pd.DataFrame({"a": ["x"]})).startswith(b"\xef\xbb\xbf")
+    assert to_csv_bytes(pd.DataFrame({"a": ["x"]}), bom=False) == b"a\nx\n"

@@ -302,7 +302,7 @@ def test_export_csv_neutralises_formulas_and_keeps_every_row(store, tmp_path):
     accept(store, text="一般文字")
     out = store.export_csv(tmp_path / "export" / "audit.csv")
     raw = out.read_bytes()
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert len(rows) == store.count() == 3
     assert rows[0]["text"] == "'=cmd|' /C calc'!A0" and rows[0]["case_id"] == "'+1"
     assert rows[1]["text"] == "'@SUM(A1)" and rows[1]["reason"] == "'-因為"

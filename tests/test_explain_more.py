@@ -2,7 +2,7 @@ import pytest
 
 from classifier.engine.application_form import application_summary
 from classifier.errors import InputError
-from classifier.messages import input_error_zh
+from classifier.messages import error_text
 
 TEXT = "我們的產品是基於人臉辨識的員工打卡系統"
 
@@ -54,6 +54,8 @@ def test_summary_names_the_item_and_the_requirements(stub_classifier, monkeypatc
 
 
 def test_input_errors_read_in_traditional_chinese():
-    error = InputError("x", reason="missing_column", column="text", found=["id", "描述"])
-    assert input_error_zh(error) == "找不到名為「text」的欄位；檔案中的欄位有：id、描述。請選擇正確的文字欄位。"
-    assert input_error_zh(InputError("odd")) == "輸入有誤：odd"
+    error = InputError("x", reason="missing_column", column="text", found=["id", "描述"], option="text")
+    assert error_text(error, surface="page") == "找不到說明文字欄位「text」；檔案中的欄位有：id、描述。請在上方選單選擇正確的欄位。"
+    assert error_text(error, "en") == "Expected a text column named “text”; found columns id, description. Name it with --text-column." \
+        .replace("description", "描述")
+    assert error_text(InputError("odd")) == "輸入有誤：odd"

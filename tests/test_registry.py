@@ -1,9 +1,13 @@
+import re
+from datetime import date
+
 import pandas as pd
 import pytest
 from conftest import DATA
 
 from classifier.cli import main
 from classifier.files.tables import read_table
+from classifier.messages import t
 from classifier.review.crosswalk import Crosswalk
 from classifier.review.reclassify import agreement, reclassify_frame, review_priority, summarise, summary_html
 from classifier.taxonomy.loaders import load_taxonomy
@@ -69,12 +73,57 @@ def test_reclassify_big5_registry_keeps_rows_and_records_versions(stub_classifie
 def test_summary_page_is_standalone_and_escaped(stub_classifier, crosswalk):
     frame = REGISTRY.copy()
     frame.loc[0, "registered_code"] = "<script>alert(1)</script>"
+    frame.loc[1, "applicant"] = "<b>乙</b>"
     out = reclassify_frame(stub_classifier, frame, crosswalk)
-    summary = summarise(out)
+    summary = summarise(out, applicant_column="applicant")
     assert sum(summary.agreement.values()) == 4
-    page = summary_html(summary, title="測試 <b>", versions=stub_classifier.versions,
-                        categories=stub_classifier.taxonomy.categories)
+    page = summary_html(summary, source_name="登錄 <b>.csv", versions=stub_classifier.versions,
+                        taxonomy=stub_classifier.taxonomy, made_on=date(2026, 12, 2))
     assert "<script" not in page and "&lt;b&gt;" in page and "<svg" in page and "http" not in page
+    assert "2026-12-02" in page and stub_classifier.versions["taxonomy_version"] in page
+
+
+def test_summary_names_items_and_applicants_and_lists_rows_to_review_first(stub_classifier, crosswalk):
+    out = reclassify_frame(stub_classifier, REGISTRY, crosswalk)
+    summary = summarise(out, applicant_column="applicant")
+    flagged = out[out["needs_review"].astype(bool)]
+    assert len(summary.first) == len(flagged) >= 1  # the empty row at least
+    assert list(summary.first["priority"]) == sorted(summary.first["priority"], reverse=True)
+    page = summary_html(summary, source_name="r.csv", versions=stub_classifier.versions,
+                        taxonomy=stub_classifier.taxonomy)
+    assert "丙公司" in page  # the applicant of the failed row, which comes first
+    taxonomy = stub_classifier.taxonomy
+    for codes in flagged["registered_resolved"]:  # registered items are named, not bare codes
+        assert all(f"{c} {taxonomy[c].name}" in page for c in filter(None, codes.split(";")))
+    assert t("summary_first", n=len(summary.first)) in page
+
+
+def test_a_reseller_registered_under_a_core_item_gets_faq_3_and_review(stub_classifier, crosswalk):
+    frame = pd.DataFrame({"applicant": ["戊公司"], "description": [
+        "本公司為國外深度學習訓練框架的台灣總代理，負責代理銷售與教育訓練，並協助客戶安裝。"],
+        "registered_code": ["1.1.2"]})
+    row = reclassify_frame(stub_classifier, frame, crosswalk).iloc[0]
+    assert "reseller_core" in row["registered_rule_ids"] and row["registered_rule_ids"].startswith("1.1.2:")
+    assert "問答集第 3 則" in row["registered_rulings"]
+    assert bool(row["needs_review"]) and "registered_ruling" in row["review_reasons"]
+    assert t("review_registered_ruling") in row["review_why"]
+
+
+def test_a_row_registered_in_another_subcategory_needs_review(stub_classifier, crosswalk):
+    frame = pd.DataFrame({"description": ["以人臉辨識進行員工打卡與門禁管制"], "registered_code": ["1.1.1"]})
+    row = reclassify_frame(stub_classifier, frame, crosswalk).iloc[0]
+    assert row["agreement"] == "different" and row["agreement_zh"] == t("agreement_different")
+    assert bool(row["needs_review"]) and "registered_differs" in row["review_reasons"].split(";")
+    assert row["registered_names"] == "1.1.1 " + stub_classifier.taxonomy["1.1.1"].name
+
+
+def test_readable_columns_are_sentences_not_ids(stub_classifier, crosswalk):
+    out = reclassify_frame(stub_classifier, REGISTRY, crosswalk)
+    ok = out[out["error"] == ""]
+    assert set(ok["verdict_zh"]) <= {"符合", "有條件", "不符合"}
+    for reasons in ok["reasons"]:
+        assert reasons and not re.search(r"\b[a-z]+\d*-\d{2,}\b", reasons), reasons
+        assert "相近" in reasons
 
 
 def test_reclassify_cli_writes_output_and_summary(stub_classifier, stub_settings, monkeypatch, tmp_path, capsys):
@@ -84,8 +133,11 @@ def test_reclassify_cli_writes_output_and_summary(stub_classifier, stub_settings
     REGISTRY.to_csv(source, index=False, encoding="cp950")
     code = main(["reclassify", str(source), str(tmp_path / "out.csv"), "--summary", str(tmp_path / "s.html")])
     assert code == 0
-    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert len(out) == 4 and "agreement" in out.columns and "review_priority" in out.columns
+    err = capsys.readouterr().err
+    assert "說明文字「description」、登錄代碼「registered_code」" in err and "{" not in err
     assert (tmp_path / "s.html").read_text(encoding="utf-8").startswith("<!doctype html>")
 
 

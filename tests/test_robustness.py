@@ -14,6 +14,7 @@ from classifier.errors import InputError, ModelFetchError
 from classifier.files import batch as batch_module
 from classifier.files.batch import run_batch
 from classifier.files.tables import read_table
+from classifier.messages import t
 from classifier.records import Prediction
 from classifier.settings import BASE_MODEL, DEFAULT_MODEL
 
@@ -81,7 +82,7 @@ def test_duplicate_ids_are_kept_and_flagged(stub_classifier, tmp_path):
     run_batch(stub_classifier, source, tmp_path / "out.csv", chunk_rows=1)
     out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
     assert out["id"].tolist() == ["1", "1", "2"]
-    assert out["warning"].tolist()[:2] == ["duplicate_id: 此編號在檔案中重複出現"] * 2 and out.loc[2, "warning"] == ""
+    assert out["warning"].tolist()[:2] == [t("duplicate_id")] * 2 and out.loc[2, "warning"] == ""
 
 
 def _big_file(path, rows: int) -> pd.DataFrame:
@@ -106,7 +107,7 @@ def test_fifty_thousand_rows_in_bounded_chunks_lose_nothing(stub_classifier, tmp
     assert run_batch(stub_classifier, tmp_path / "big.csv", tmp_path / "out.csv", chunk_rows=5000) == 50_000
     out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
     assert out["id"].tolist() == frame["id"].tolist()
-    assert out.loc[7, "error"].startswith("empty_text") and (out["error"] != "").sum() == 1
+    assert out.loc[7, "error_code"] == "empty_text" and (out["error"] != "").sum() == 1
     assert max(seen) == 5000 and len(seen) == 10  # never more than one chunk in memory
     assert not (tmp_path / "out.csv.partial.csv").exists()
 

@@ -7,9 +7,8 @@ import streamlit as st
 
 from classifier.errors import InputError
 from classifier.files.tables import read_table
-from classifier.messages import input_error_zh
+from classifier.messages import error_text, review_label, source_label, t, verdict_label
 
-from .i18n import t
 from .render import escape_markdown, highlight_markdown
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -18,7 +17,7 @@ VERDICT_COLOUR = {"eligible": "green", "conditional": "orange", "ineligible": "r
 
 
 def fail(error: InputError, lang: str) -> None:
-    st.error(input_error_zh(error) if lang == "zh" else str(error))
+    st.error(error_text(error, lang, surface="page"))
     st.stop()
 
 
@@ -38,11 +37,11 @@ def read_upload(upload, lang: str) -> tuple[bytes, pd.DataFrame]:
 
 
 def _precedent_line(p, clf, lang: str) -> str:
-    label = t(f"source_{p.source}", lang, ref=p.ref)
+    label = source_label(p.source, p.ref, lang)
     line = f"**{escape_markdown(label)}** · {escape_markdown(p.code)} · {t('similarity', lang, value=p.similarity)}"
     if p.verdict != "eligible":
         # An ineligible or conditional case is shown as such, never as plain support.
-        line += f" · **{t('precedent_verdict', lang, verdict=t(f'verdict_{p.verdict}', lang))}**"
+        line += f" · **{t('precedent_verdict', lang, verdict=verdict_label(p.verdict, lang))}**"
     line += "  \n"
     line += escape_markdown(p.text)
     if p.source == "faq":
@@ -61,9 +60,9 @@ def render_prediction(clf, prediction, text: str, lang: str) -> None:
         left.metric(t("confidence", lang), f"{best.confidence:.0%}")
         with right:
             st.caption(t("verdict", lang))
-            st.badge(t(f"verdict_{prediction.verdict}", lang), color=VERDICT_COLOUR[prediction.verdict])
+            st.badge(verdict_label(prediction.verdict, lang), color=VERDICT_COLOUR[prediction.verdict])
         if prediction.needs_review:
-            reasons = "、".join(t(f"review_{r}", lang) for r in prediction.review_reasons)
+            reasons = ("、" if lang == "zh" else ", ").join(review_label(r, lang) for r in prediction.review_reasons)
             st.info(t("needs_review", lang, reasons=reasons))
             for reason in prediction.review_reasons:
                 st.caption(escape_markdown(t(f"review_why_{reason}", lang)))

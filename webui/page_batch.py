@@ -9,16 +9,17 @@ import streamlit as st
 
 from classifier.errors import InputError
 from classifier.files.batch import classify_frame
-from classifier.files.tables import to_csv_bytes, to_xlsx_bytes
+from classifier.files.tables import TEXT_COLUMNS, find_column, to_csv_bytes, to_xlsx_bytes
+from classifier.messages import t
 
 from .components import fail, read_upload
-from .i18n import t
 
 
 def _guess_text_column(frame: pd.DataFrame) -> str:
-    for name in ("text", "description", "描述", "說明", "產品說明", "服務說明"):
-        if name in frame.columns:
-            return name
+    """The column the command line would use; else the one with the longest texts."""
+    found = find_column(frame, TEXT_COLUMNS)
+    if found is not None:
+        return found
     lengths = {c: frame[c].astype(str).str.len().mean() for c in frame.columns}
     return max(lengths, key=lengths.get)
 
@@ -34,7 +35,7 @@ def render(clf) -> None:
     columns = list(frame.columns)
     text_column = st.selectbox(t("batch_text_col", lang), columns, index=columns.index(_guess_text_column(frame)),
                                key="batch_text_column")
-    id_choices = [t("batch_no_id", lang), *columns]
+    id_choices = [t("none", lang), *columns]
     default_id = id_choices.index("id") if "id" in columns else 0
     id_column = st.selectbox(t("batch_id_col", lang), id_choices, index=default_id, key="batch_id_column")
     lead = [c for c in (id_column, text_column) if c in columns]
@@ -49,7 +50,8 @@ def render(clf) -> None:
             bar.progress(done[0] / max(len(frame), 1), text=t("batch_progress", lang, done=done[0], total=len(frame)))
 
         try:
-            result = classify_frame(clf, frame, text_column=text_column, chunk_rows=64, progress=advance)
+            result = classify_frame(clf, frame, text_column=text_column, chunk_rows=64, progress=advance,
+                                    id_column=id_column if id_column in columns else None, lang=lang)
         except InputError as exc:
             fail(exc, lang)
         st.session_state["batch_result"] = (digest, result)
@@ -65,10 +67,10 @@ def render(clf) -> None:
     view["category"] = view["code"].map(lambda c: c.split(".")[0] if c else "")
     left, middle, right = st.columns(3)
     only_review = left.toggle(t("batch_filter_review", lang), key="batch_only_review")
-    verdicts = middle.multiselect(t("batch_filter_verdict", lang), ["eligible", "conditional", "ineligible"],
+    verdicts = middle.multiselect(t("verdict", lang), ["eligible", "conditional", "ineligible"],
                                   key="batch_verdicts", placeholder=t("choose", lang),
                                   format_func=lambda v: t(f"verdict_{v}", lang))
-    categories = right.multiselect(t("batch_filter_category", lang), sorted(clf.taxonomy.categories),
+    categories = right.multiselect(t("category", lang), sorted(clf.taxonomy.categories),
                                    key="batch_categories", placeholder=t("choose", lang),
                                    format_func=lambda c: f"{c} {clf.taxonomy.categories[c]}")
     if only_review:
@@ -83,13 +85,13 @@ def render(clf) -> None:
     counts = (result.assign(category=result["code"].map(lambda c: c.split(".")[0] if c else t("error_label", lang)))
               .groupby("category").size().rename(t("rows", lang)).reset_index())
     counts["category"] = counts["category"].map(lambda c: f"{c} {clf.taxonomy.categories.get(c, '')}".strip())
-    counts = counts.rename(columns={"category": t("batch_filter_category", lang)})
+    counts = counts.rename(columns={"category": t("category", lang)})
     st.markdown(f"#### {t('batch_chart', lang)}")
-    st.bar_chart(counts, x=t("batch_filter_category", lang), y=t("rows", lang), horizontal=True)
+    st.bar_chart(counts, x=t("category", lang), y=t("rows", lang), horizontal=True)
 
     stem = upload.name.rsplit(".", 1)[0]
     one, two = st.columns(2)
-    one.download_button(t("batch_download_csv", lang), to_csv_bytes(result, excel_bom=True),
+    one.download_button(t("batch_download_csv", lang), to_csv_bytes(result),
                         file_name=f"{stem}_classified.csv", mime="text/csv", key="batch_dl_csv")
     two.download_button(t("batch_download_xlsx", lang), to_xlsx_bytes(result), file_name=f"{stem}_classified.xlsx",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="batch_dl_xlsx")

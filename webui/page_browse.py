@@ -5,9 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from classifier.engine.normalise import normalise
-from classifier.messages import VERDICT_SHORT_ZH
+from classifier.messages import t, verdict_label
 
-from .i18n import t
 from .render import escape_markdown
 
 
@@ -19,9 +18,9 @@ def _matches(item, query: str) -> bool:
 
 
 def _ruling_md(ruling, lang: str) -> str:
-    verdict = VERDICT_SHORT_ZH[ruling.verdict] if lang == "zh" else ruling.verdict
-    return (f"**FAQ {ruling.faq}**（{verdict}）  \n" + escape_markdown("問：" + ruling.question) + "  \n"
-            + escape_markdown("答：" + ruling.answer))
+    return (f"**FAQ {ruling.faq}**（{verdict_label(ruling.verdict, lang)}）  \n"
+            + escape_markdown(t("ruling_question", lang, question=ruling.question)) + "  \n"
+            + escape_markdown(t("ruling_answer", lang, answer=ruling.answer)))
 
 
 def render(clf) -> None:
@@ -30,7 +29,7 @@ def render(clf) -> None:
     with items_tab:
         query = st.text_input(t("browse_search", lang), key="browse_query")
         categories = [t("browse_all", lang)] + [f"{c} {n}" for c, n in clf.taxonomy.categories.items()]
-        chosen = st.selectbox(t("browse_category", lang), categories, key="browse_category")
+        chosen = st.selectbox(t("category", lang), categories, key="browse_category")
         items = [i for i in clf.taxonomy.items
                  if _matches(i, query) and (chosen == categories[0] or chosen.split(" ")[0] == i.category_code)]
         st.caption(t("count_items", lang, n=len(items)))

@@ -8,22 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from classifier.errors import InputError
-from classifier.files.tables import to_csv_bytes
-from classifier.messages import input_error_zh
+from classifier.files.tables import APPLICANT_COLUMNS, CODE_COLUMNS, TEXT_COLUMNS, find_column, to_csv_bytes
+from classifier.messages import error_text, t
 from classifier.review.crosswalk import Crosswalk
 from classifier.review.decisions import DecisionStore, text_hash
-from classifier.review.reclassify import (
-    CODE_COLUMNS,
-    TEXT_COLUMNS,
-    pick_column,
-    reclassify_frame,
-    summarise,
-    summary_html,
-)
+from classifier.review.reclassify import Columns, reclassify_frame, summarise, summary_html
 from classifier.settings import Settings
 
 from .components import read_upload, render_prediction
-from .i18n import t
 from .render import escape_markdown
 
 VERDICTS = ("eligible", "conditional", "ineligible")
@@ -35,10 +27,6 @@ def get_store(path: str, codes: tuple[str, ...]) -> DecisionStore:
     return DecisionStore(path, known_codes=codes)
 
 
-def _message(error: InputError, lang: str) -> str:
-    return input_error_zh(error) if lang == "zh" else str(error)
-
-
 def _load_registry(clf, lang: str) -> pd.DataFrame | None:
     upload = st.file_uploader(t("queue_upload", lang), type=["csv", "xlsx"], key="queue_file")
     if upload is None:
@@ -46,17 +34,19 @@ def _load_registry(clf, lang: str) -> pd.DataFrame | None:
     raw, frame = read_upload(upload, lang)
     columns = list(frame.columns)
 
-    def default(candidates, what):
-        try:
-            return columns.index(pick_column(frame, None, candidates, what))
-        except InputError:
-            return 0
+    def default(candidates, choices=columns):
+        found = find_column(frame, candidates)
+        return choices.index(found) if found in choices else 0
 
-    text_column = st.selectbox(t("batch_text_col", lang), columns, index=default(TEXT_COLUMNS, "text"),
+    text_column = st.selectbox(t("batch_text_col", lang), columns, index=default(TEXT_COLUMNS),
                                key="queue_text_column")
-    code_column = st.selectbox(t("queue_code_col", lang), columns, index=default(CODE_COLUMNS, "code"),
+    code_column = st.selectbox(t("queue_code_col", lang), columns, index=default(CODE_COLUMNS),
                                key="queue_code_column")
-    digest = hashlib.sha256(raw + text_column.encode() + code_column.encode()).hexdigest()
+    applicant_choices = [t("none", lang), *columns]
+    applicant = st.selectbox(t("queue_applicant_col", lang), applicant_choices,
+                             index=default(APPLICANT_COLUMNS, applicant_choices), key="queue_applicant_column")
+    applicant_column = applicant if applicant in columns else None
+    digest = hashlib.sha256("\x1f".join((text_column, code_column, str(applicant_column))).encode() + raw).hexdigest()
     if st.button(t("queue_run", lang), type="primary", key="queue_run"):
         bar = st.progress(0.0)
         done = [0]
@@ -66,13 +56,13 @@ def _load_registry(clf, lang: str) -> pd.DataFrame | None:
             bar.progress(done[0] / max(len(frame), 1), text=t("batch_progress", lang, done=done[0], total=len(frame)))
 
         crosswalk = Crosswalk.load(Settings.from_env().crosswalk_path, clf.taxonomy)
-        result = reclassify_frame(clf, frame, crosswalk, text_column=text_column, code_column=code_column,
-                                  progress=advance)
+        result = reclassify_frame(clf, frame, crosswalk, columns=Columns(text_column, code_column, applicant_column),
+                                  progress=advance, lang=lang)
         result["_text"] = frame[text_column]
         result["_hash"] = frame[text_column].map(lambda s: text_hash(str(s)))
         order = result.sort_values("review_priority", ascending=False, kind="stable").index.tolist()
         st.session_state["queue"] = {"digest": digest, "result": result, "order": order, "name": upload.name,
-                                     "skipped": []}
+                                     "skipped": [], "applicant": applicant_column}
     queue = st.session_state.get("queue")
     return queue["result"] if queue and queue["digest"] == digest else None
 
@@ -84,7 +74,7 @@ def _record(store, clf, row, final_code: str, final_verdict: str, reason: str, l
                      final_code=final_code, final_verdict=final_verdict, reason=reason.strip(),
                      case_id=str(row.name), source=source, **clf.versions)
     except InputError as exc:
-        st.error(_message(exc, lang))
+        st.error(error_text(exc, lang, surface="page"))
         return False
     st.toast(t("queue_saved", lang, code=final_code, verdict=t(f"verdict_{final_verdict}", lang)))
     return True
@@ -100,7 +90,7 @@ def render(clf) -> None:
     result = _load_registry(clf, lang)
     if result is None:
         if store.count():
-            st.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame(), excel_bom=True),
+            st.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame()),
                                file_name="decisions_audit.csv", mime="text/csv", key="queue_audit_dl")
         st.stop()
     queue = st.session_state["queue"]
@@ -111,21 +101,21 @@ def render(clf) -> None:
 
     tab_review, tab_summary = st.tabs([t("page_queue", lang), t("queue_summary", lang)])
     with tab_summary:
-        summary = summarise(result)
+        summary = summarise(result, applicant_column=queue.get("applicant"))
         st.bar_chart(pd.DataFrame({t("queue_agreement", lang): [t(f"agreement_{k}", lang) for k in summary.agreement],
                                    t("rows", lang): list(summary.agreement.values())}),
                      x=t("queue_agreement", lang), y=t("rows", lang), horizontal=True)
         st.markdown(f"**{t('queue_matrix', lang)}**")
         st.dataframe(summary.matrix, width="stretch")
-        page = summary_html(summary, title=f"登錄資料重新分類摘要：{queue['name']}", versions=clf.versions,
-                            categories=clf.taxonomy.categories)
+        page = summary_html(summary, source_name=queue["name"], versions=clf.versions, taxonomy=clf.taxonomy,
+                            lang=lang)
         one, two, three = st.columns(3)
         one.download_button(t("queue_summary_html", lang), page.encode("utf-8"), file_name="reclassify_summary.html",
                             mime="text/html", key="queue_summary_dl")
         public = result.drop(columns=["_text", "_hash"])
-        two.download_button(t("queue_results_csv", lang), to_csv_bytes(public, excel_bom=True),
+        two.download_button(t("queue_results_csv", lang), to_csv_bytes(public),
                             file_name="reclassified.csv", mime="text/csv", key="queue_results_dl")
-        three.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame(), excel_bom=True),
+        three.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame()),
                               file_name="decisions_audit.csv", mime="text/csv", key="queue_audit_dl2")
 
     with tab_review:
@@ -139,10 +129,12 @@ def render(clf) -> None:
         row = result.loc[index]
         st.subheader(t("queue_case", lang, pos=done + 1, total=len(result), priority=float(row["review_priority"])),
                      anchor=False)
-        registered = row["registered_resolved"] or row["registered_unresolved"] or "—"
-        st.markdown(f"**{t('queue_registered', lang)}**：{escape_markdown(registered)}　"
+        registered = row["registered_names"] or row["registered_unresolved"] or "—"
+        st.markdown(f"**{t('column_kind_code', lang)}**：{escape_markdown(registered)}　"
                     f"**{t('queue_agreement', lang)}**：{t('agreement_' + row['agreement'], lang)}")
         st.markdown(escape_markdown(str(row["_text"])) or "—")
+        if row["registered_rulings"]:
+            st.warning(row["registered_rulings"])
         if row["error"]:
             st.warning(row["error"])
         else:

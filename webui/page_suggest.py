@@ -6,10 +6,9 @@ import streamlit as st
 
 from classifier.engine.application_form import application_summary
 from classifier.errors import InputError
-from classifier.messages import input_error_zh
+from classifier.messages import t
 
-from .components import render_prediction
-from .i18n import t
+from .components import fail, render_prediction
 from .render import escape_markdown, highlight_markdown
 
 EXAMPLES = (
@@ -45,8 +44,7 @@ def render(clf) -> None:
     try:
         prediction = clf.classify(text)
     except InputError as exc:
-        st.error(input_error_zh(exc) if lang == "zh" else str(exc))
-        st.stop()
+        fail(exc, lang)
 
     render_prediction(clf, prediction, text, lang)
     best = prediction.best

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from classifier.engine.explain import contains_term
 from classifier.errors import InputError
 from classifier.records import Contrast, Prediction, Ruling, Service
 
@@ -31,14 +32,14 @@ def contrast(clf: Classifier, text: str, code: str) -> Contrast:
     order = list(np.argsort(-probs, kind="stable"))
     idx = int(np.flatnonzero(clf.ranker.classes_ == code)[0])
     scale = clf._calibration_scale(probs[order[0]])
-    terms, precedents = clf._evidence(code, norm, clf.tokenizer.words(norm), scored.sims[0])
+    terms, precedents = clf._evidence(code, text, norm, clf.tokenizer.words(norm), scored.sims[0])
     item = clf.taxonomy[code]
-    hits = clf.rules.evaluate(norm, code) + clf.rules.redirects(norm, (code,))
+    hits = clf.rule_hits_for(norm, code)
     return Contrast(
         code=code, name=item.name, path=item.path, rank=order.index(idx) + 1,
         score=round(float(scores[idx]), 4), confidence=round(min(1.0, float(probs[idx]) * scale), 4),
         gap=round(float(scores[order[0]] - scores[idx]), 4), definition=item.definition,
-        matched_terms=terms, missing_terms=tuple(p for p in clf._vocab[code].phrases if p not in norm)[:8],
+        matched_terms=terms, missing_terms=tuple(p for p in clf._vocab[code].phrases if not contains_term(norm, p))[:8],
         rule_hits=tuple(hits), precedents=precedents,
     )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import joblib
 
+from classifier.engine.lexical import TOKENIZER_VERSION
 from classifier.engine.model_store import sha256_file
 from classifier.engine.normalise import NORMALISER_VERSION
 from classifier.errors import ArtifactError
@@ -58,6 +59,7 @@ def save(state: dict, models_dir: Path, *, model: str, inputs: dict[str, Path], 
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model,
         "normaliser_version": NORMALISER_VERSION,
+        "tokenizer_version": TOKENIZER_VERSION,
         "index_file": INDEX_FILE,
         "index_sha256": sha256_file(index_path),
         "data": data_hashes(inputs),
@@ -86,6 +88,8 @@ def check_manifest(manifest: dict, *, model: str | None, inputs: dict[str, Path]
         problems.append(f"index format {manifest.get('format')!r}, expected {FORMAT_VERSION}")
     if manifest.get("normaliser_version") != NORMALISER_VERSION:
         problems.append(f"normaliser version {manifest.get('normaliser_version')!r}, expected {NORMALISER_VERSION!r}")
+    if manifest.get("tokenizer_version", "1") != TOKENIZER_VERSION:
+        problems.append(f"tokenizer version {manifest.get('tokenizer_version', '1')!r}, expected {TOKENIZER_VERSION!r}")
     if model is not None and manifest.get("model") != model:
         problems.append(f"built with model {manifest.get('model')!r}, but {model!r} is configured")
     elif fingerprint is not None and manifest.get("model_fingerprint", fingerprint) != fingerprint:

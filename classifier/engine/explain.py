@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from classifier.engine.lexical import Tokenizer
-from classifier.engine.normalise import normalise
+from classifier.engine.normalise import normalise, to_simplified
 from classifier.records import Precedent, SubItem
 from classifier.taxonomy.references import Reference
 
@@ -30,10 +32,62 @@ class ItemVocabulary:
         return cls(tuple(phrases), words)
 
 
+_LATIN_EDGE = re.compile(r"[a-z0-9]")
+
+
+def contains_term(text: str, term: str) -> bool:
+    """``term`` in ``text``; a term that starts or ends with a Latin letter or digit must do so at a
+    word edge, so 「ct」 is not found in 「detect」."""
+    return _find(text, term) is not None
+
+
+def _term_pattern(term: str) -> re.Pattern:
+    body = r"\s+".join(re.escape(part) for part in term.split())
+    if _LATIN_EDGE.match(term[:1]):
+        body = r"(?<![a-z0-9])" + body
+    if _LATIN_EDGE.match(term[-1:]):
+        body += r"(?![a-z0-9])"
+    return re.compile(body)
+
+
+def _find(text: str, term: str) -> tuple[int, int] | None:
+    if not term.strip():
+        return None
+    match = _term_pattern(term.lower()).search(text)
+    return match.span() if match else None
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    folded = normalise(ch)
+    return folded if len(folded) == 1 else ch.lower()
+
+
+def fold(text: str) -> str:
+    """``normalise`` one character at a time: the same length as ``text``, so positions carry over."""
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def original_spans(text: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The matched (normalised) terms as the user wrote them: 「ＡＩ客服」 for 「ai客服」, 「软件」 for 「軟體」.
+    A term not found in the user's own text is dropped rather than shown in words they never wrote."""
+    folded = fold(text)
+    out = []
+    for term in terms:
+        span = _find(folded, term)
+        if span is None:
+            span = _find(folded, fold(to_simplified(term)))
+        if span is not None:
+            out.append(text[span[0]:span[1]])
+    return tuple(dict.fromkeys(out))
+
+
 def matched_terms(normalised_text: str, query_words: list[str], vocabulary: ItemVocabulary,
                   precedent_words: set[str], limit: int = 8) -> tuple[str, ...]:
-    """Terms of the description that also speak for the item, longest phrases first."""
-    found = [p for p in sorted(vocabulary.phrases, key=len, reverse=True) if p in normalised_text]
+    """Terms of the description that also speak for the item, longest phrases first (normalised)."""
+    found = [p for p in sorted(vocabulary.phrases, key=len, reverse=True) if contains_term(normalised_text, p)]
     kept: list[str] = []
     for phrase in found:
         if not any(phrase in longer for longer in kept):

@@ -12,6 +12,10 @@ from functools import lru_cache
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+# Bump when ``Tokenizer`` splits text differently: the manifest records it, so an index whose
+# vocabulary came from another tokenizer is reported stale.
+TOKENIZER_VERSION = "2"
+
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z][a-z0-9+#\-]*[a-z0-9+#]|[a-z]")
 _STOP = frozenset(
@@ -55,9 +59,8 @@ class Tokenizer:
         return list(self._cached_words(text))
 
     def _words(self, text: str) -> tuple[str, ...]:
-        seg = self._segmenter()
         out = []
-        for token in seg.lcut(text, HMM=True):
+        for token in _rejoin_latin(self._segmenter().lcut(text, HMM=True)):
             token = token.strip()
             if not token or token in _STOP:
                 continue
@@ -73,6 +76,21 @@ class Tokenizer:
         for run in _CJK_RUN.findall(text):
             tokens.extend("#" + run[i:i + 2] for i in range(len(run) - 1))
         return tokens
+
+
+def _rejoin_latin(tokens: list[str]) -> list[str]:
+    """jieba's dictionary also holds Latin words (「ct」), so it can cut 「detect」 into 「dete」「ct」;
+    tokens that meet letter to letter are one word again."""
+    out: list[str] = []
+    for token in tokens:
+        if out and token and out[-1] and _ASCII_ALNUM.match(out[-1][-1]) and _ASCII_ALNUM.match(token[0]):
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
+_ASCII_ALNUM = re.compile(r"[a-z0-9]")
 
 
 def make_vectorizer(tokenizer: Tokenizer) -> TfidfVectorizer:

@@ -41,6 +41,12 @@ def to_traditional(text: str) -> str:
     return _converter("s2twp", "s2twp.json", "s2tw", "s2tw.json").convert(text)
 
 
+def to_simplified(text: str) -> str:
+    """Traditional (Taiwan) to Simplified with phrases: finds a Simplified user's own spelling of a
+    term that ``to_traditional`` rewrote (「軟體」 ← 「软件」)."""
+    return _converter("tw2sp", "tw2sp.json", "t2s", "t2s.json").convert(text)
+
+
 def normalise(text: str) -> str:
     """Canonical form of a description: NFKC width folding, Taiwan Traditional script,
     ASCII punctuation, no control characters, single spaces, lower-case Latin."""

@@ -17,7 +17,7 @@ from classifier.engine import alternatives, artifacts
 from classifier.engine.application_form import load_notes
 from classifier.engine.detectors import DetectorSpec, RulingDetectors, choose_band, load_specs
 from classifier.engine.embedding import Encoder, fingerprint_of
-from classifier.engine.explain import ItemVocabulary, matched_terms, top_precedents
+from classifier.engine.explain import ItemVocabulary, matched_terms, original_spans, top_precedents
 from classifier.engine.head import ItemHead, blend
 from classifier.engine.index import (
     Features,
@@ -61,7 +61,8 @@ def check_text(text: object, max_chars: int) -> tuple[str, bool]:
         raise InputError("Expected a product description; found an empty value. Type a description of the product or service.",
                          reason="empty_text")
     if not isinstance(text, str):
-        raise InputError(f"Expected the description as text; found {type(text).__name__}.", reason="not_text")
+        raise InputError(f"Expected the description as text; found {type(text).__name__}.", reason="not_text",
+                         found=type(text).__name__)
     cleaned = normalise(text)
     if sum(ch.isalpha() for ch in cleaned) < 2:  # a description has words; digits or one stray letter do not count
         raise InputError(
@@ -369,7 +370,7 @@ class Classifier:
         for idx in order[:k]:
             code = classes[idx]
             item = self.taxonomy[code]
-            terms, precedents = self._evidence(code, norm, query_words, sims)
+            terms, precedents = self._evidence(code, text, norm, query_words, sims)
             suggestions.append(Suggestion(
                 code=code, name=item.name, path=item.path, score=round(float(scores[idx]), 4),
                 confidence=round(min(1.0, float(probs[idx]) * scale), 4), definition=item.definition,
@@ -403,16 +404,22 @@ class Classifier:
         triggers = self._trigger_sentences(norm, [spec.family for spec in specs])
         return [spec.hit(triggers[spec.family]) for spec in specs]
 
+    def rule_hits_for(self, normalised: str, code: str) -> list[RuleHit]:
+        """The term rulings that apply if this (normalised) description is filed under ``code``:
+        for a code the assistant did not suggest, e.g. the one a registry row was registered under."""
+        return self.rules.evaluate(normalised, code) + self.rules.redirects(normalised, (code,))
+
     def _calibration_scale(self, top_probability: float) -> float:
         """Factor that turns the blended probabilities into confidences calibrated at the top-1."""
         return float(self.calibrator.transform(top_probability)[0]) / max(float(top_probability), 1e-9)
 
-    def _evidence(self, code: str, norm: str, query_words: list[str], sims: np.ndarray):
-        """Matched terms and nearest precedents of one item for one description."""
+    def _evidence(self, code: str, text: str, norm: str, query_words: list[str], sims: np.ndarray):
+        """Matched terms (as the user wrote them) and nearest precedents of one item for one description."""
         precedents = top_precedents(sims, self._rows_by_code[code], self.references,
                                     scale=self.config.dense_weight + self.config.lexical_weight)
         precedent_words = set().union(*(self._reference_words(p.text) for p in precedents))
-        return matched_terms(norm, query_words, self._vocab[code], precedent_words), precedents
+        terms = matched_terms(norm, query_words, self._vocab[code], precedent_words)
+        return original_spans(text, terms), precedents
 
     # ----------------------------------------------------------------- explain more
     def contrast(self, text: str, code: str) -> Contrast:

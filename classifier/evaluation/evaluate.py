@@ -171,11 +171,15 @@ def score(predictions: list[Prediction], gold_codes: list[str], gold_verdicts: l
     )
 
 
-def evaluate_frame(classifier: Classifier, frame: pd.DataFrame, *, text_column: str = "text") -> EvalReport:
-    for column in (text_column, "code"):
-        require_column(frame, column, "text" if column == text_column else "label")
+def evaluate_frame(classifier: Classifier, frame: pd.DataFrame, *, text_column: str = "text",
+                   label_column: str = "code") -> EvalReport:
+    require_column(frame, text_column, "text")
+    require_column(frame, label_column, "code", kind="label")
     if frame.empty:
-        raise InputError("Expected labelled rows to evaluate; the file has none.", reason="empty_file")
+        raise InputError("Expected labelled rows to evaluate; the file has none.", reason="empty_file",
+                         name="the file")
+    if label_column != "code":
+        frame = frame.drop(columns=["code"], errors="ignore").rename(columns={label_column: "code"})
     return score_frame(classifier.classify_many(frame[text_column].tolist()), frame)
 
 

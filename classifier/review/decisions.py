@@ -262,7 +262,8 @@ class DecisionStore:
             raise InputError("Expected the reviewer's name; found none. Enter who made this decision.",
                              reason="missing_reviewer")
         if not isinstance(text, str):
-            raise InputError(f"Expected the text as a string; found {type(text).__name__}.", reason="not_text")
+            raise InputError(f"Expected the text as a string; found {type(text).__name__}.", reason="not_text",
+                             found=type(text).__name__)
         if not text.strip():
             raise InputError("Expected the text that was reviewed; found an empty text.", reason="empty_text")
         suggested_code = _string(suggested_code, "suggested_code")
