@@ -7,11 +7,13 @@ from classifier.messages import t
 from webui import page_batch, page_browse, page_queue, page_suggest
 from webui.state import get_classifier, warm_up
 
+LANGUAGE_CHOICES = ("中文", "English")  # each language named in itself
+
 st.set_page_config(page_title=t("app_title"), page_icon="🗂️", layout="wide")
 warm_up()
 
 with st.sidebar:
-    st.radio(t("lang"), ["中文", "English"], key="lang", horizontal=True)
+    st.radio(t("lang"), LANGUAGE_CHOICES, key="lang", horizontal=True)
     lang = "en" if st.session_state.get("lang") == "English" else "zh"
     st.session_state["lang_code"] = lang
     pages = {"suggest": page_suggest, "browse": page_browse, "batch": page_batch, "queue": page_queue}

@@ -142,4 +142,4 @@ def test_batch_filters(app):
 ])
 def test_bad_files_get_a_clear_message(app, name, data, expected):
     _upload(app, name, data)
-    assert app.error and app.error[0].value.startswith(expected)
+    assert app.error and expected in app.error[0].value and name in app.error[0].value

@@ -115,3 +115,38 @@ def test_run_batch_writes_a_safe_utf8_csv(stub_classifier, tmp_path):
 def test_csv_bytes_can_carry_a_bom_for_excel():
     assert to_csv_bytes(pd.DataFrame({"a": ["x"]})).startswith(b"\xef\xbb\xbf")
     assert to_csv_bytes(pd.DataFrame({"a": ["x"]}), bom=False) == b"a\nx\n"
+
+
+def test_xlsx_has_real_types_a_frozen_filtered_header_and_wrapped_reasons(stub_classifier, tmp_path):
+    from openpyxl import load_workbook
+
+    source = tmp_path / "in.csv"
+    source.write_bytes(_csv("cp950"))
+    run_batch(stub_classifier, source, tmp_path / "out.xlsx")
+    sheet = load_workbook(tmp_path / "out.xlsx").active
+    header = [c.value for c in sheet[1]]
+    column = {name: i + 1 for i, name in enumerate(header)}
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(ROWS)
+    confidences = [r[column["confidence"] - 1] for r in rows if r[column["error"] - 1] in (None, "")]
+    assert confidences and all(isinstance(v, float) and 0 <= v <= 1 for v in confidences)
+    assert all(isinstance(r[column["needs_review"] - 1], bool) for r in rows)
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
+    letter = sheet.cell(row=1, column=column["reasons"]).column_letter
+    assert sheet.column_dimensions[letter].width >= 40
+    assert sheet.cell(row=2, column=column["reasons"]).alignment.wrap_text
+    widths = {sheet.column_dimensions[c.column_letter].width for c in sheet[1]}
+    assert len(widths) > 2  # fitted to the content, not every column the same
+    assert sheet.cell(row=1, column=column["verdict_zh"]).value == "verdict_zh"
+
+
+def test_batch_rows_carry_readable_columns_beside_machine_ones(stub_classifier):
+    out = classify_frame(stub_classifier, pd.DataFrame({"text": ["以人臉辨識進行員工打卡", "僅用RFID感應門禁卡"]}))
+    assert list(out["verdict"]) and set(out["verdict_zh"]) <= {"符合", "有條件", "不符合"}
+    for _, row in out.iterrows():
+        assert row["name"] == stub_classifier.taxonomy[row["code"]].name
+        assert "相近" in row["reasons"] and "r-0" not in row["reasons"]
+        if row["rule_ids"]:
+            assert row["rulings"].startswith("問答集第")
+        if row["review_reasons"]:
+            assert "_" not in row["review_why"]

@@ -35,3 +35,24 @@ def test_traditional_input_is_not_rewritten_by_the_phrase_table():
 
 def test_simplified_input_still_becomes_taiwan_traditional():
     assert normalise("我们的软件导入数据") == "我們的軟體匯入資料"
+
+
+def test_original_spans_give_back_the_users_own_spelling():
+    from classifier.engine.explain import original_spans
+
+    assert original_spans("我們導入ＡＩ客服機器人", ("ai客服",)) == ("ＡＩ客服",)
+    assert original_spans("我們導入ＡＩ客服機器人", ("ai客服", "導入")) == ("導入ＡＩ客服",)  # touching terms join
+    assert original_spans("以深度學習偵測 PCB 瑕疵", ("瑕疵", "pcb", "深度", "學習")) == ("深度學習", "PCB 瑕疵")
+    assert original_spans("我们开发的软件提供智能客服", ("軟體", "智慧客服")) == ("软件", "智能客服")
+    assert original_spans("人臉辨識打卡", ("車牌辨識",)) == ()  # never words the user did not write
+
+
+def test_latin_terms_match_whole_words_only():
+    from classifier.engine.explain import contains_term
+    from classifier.engine.lexical import Tokenizer
+
+    assert contains_term("defect detection on pcb", "detection") and not contains_term("defect detection", "ct")
+    assert contains_term("以ai客服回覆", "ai客服") and contains_term("gpu雲端", "gpu")
+    assert not contains_term("siri assistant", "si")
+    words = Tokenizer(["ct", "si", "ai客服"]).words("defect detection with siri, ct scans")
+    assert {"defect", "detection", "siri", "ct", "scans"} <= set(words) and "dete" not in words

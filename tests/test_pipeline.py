@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from classifier.errors import InputError
@@ -103,4 +105,21 @@ def test_conditional_verdict_asks_for_review(stub_classifier, monkeypatch):
 def test_explanations_carry_matched_terms(stub_classifier):
     p = stub_classifier.classify("智慧客服聊天機器人自動回覆顧客問題")
     assert p.best.matched_terms
-    assert all(term in p.normalised for term in p.best.matched_terms)
+    assert all(term in p.text for term in p.best.matched_terms)  # the user's own words
+
+
+@pytest.mark.parametrize("text", ["我們導入ＡＩ客服機器人，自動回覆顧客問題", "我们导入智能客服软件，自动回复顾客问题",
+                                  "Our chatbot platform answers customer questions and detects intent"])
+def test_matched_terms_are_spans_of_the_original_text(stub_classifier, text):
+    p = stub_classifier.classify(text)
+    for suggestion in p.suggestions:
+        assert all(term in text for term in suggestion.matched_terms), suggestion.matched_terms
+
+
+def test_english_matches_are_whole_words(stub_classifier):
+    text = "A cloud platform for defect detection with siri-style assistants"
+    words = set(re.findall(r"[A-Za-z]+", text.lower()))
+    for suggestion in stub_classifier.classify(text).suggestions:
+        for term in suggestion.matched_terms:
+            if term.isascii():
+                assert all(part in words for part in re.findall(r"[a-z]+", term.lower())), term

@@ -62,3 +62,15 @@ def test_a_detector_hit_names_the_sentence_that_triggered_it(real_classifier):
     assert inferred and p.verdict != "eligible"
     assert any(h.trigger for h in inferred)
     assert all(h.trigger in p.normalised for h in inferred if h.trigger)
+
+
+def test_the_users_words_are_shown_as_written(real_classifier):
+    """「導入」 stays 「導入」 (not the phrase table's 「匯入」), and English terms are whole words."""
+    text = "本公司為PCB廠導入深度學習瑕疵檢測系統，協助產線降低漏檢。"
+    p = real_classifier.classify(text)
+    terms = [term for s in p.suggestions for term in s.matched_terms]
+    assert terms and all(term in text for term in terms) and not any("匯入" in term for term in terms)
+    english = "Our SaaS platform uses deep learning for defect detection on PCB lines"
+    for suggestion in real_classifier.classify(english).suggestions:
+        for term in suggestion.matched_terms:
+            assert f" {term.lower()} " in f" {english.lower()} ", term

@@ -6,10 +6,6 @@ Streamlit's own `:color-background[...]` directive around already-escaped text.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from classifier.engine.normalise import normalise
-
 _SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=&\"'^%@")
 
 
@@ -25,28 +21,20 @@ def escape_markdown(text: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=4096)
-def _fold(ch: str) -> str:
-    if ch.isspace():
-        return " "
-    folded = normalise(ch)
-    return folded if len(folded) == 1 else ch.lower()
-
-
 def highlight_spans(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) spans of the terms in the user's own text (longest first)."""
-    folded = "".join(_fold(ch) for ch in text)
+    """Non-overlapping (start, end) spans of the terms in the text, longest first. The classifier
+    reports matched terms as spans of the user's own text, so they are found as written."""
     taken = [False] * len(text)
     spans = []
     for term in sorted({t for t in terms if t}, key=len, reverse=True):
-        start = folded.find(term)
+        start = text.find(term)
         while start != -1:
             end = start + len(term)
             if not any(taken[start:end]):
                 spans.append((start, end))
                 for i in range(start, end):
                     taken[i] = True
-            start = folded.find(term, end)
+            start = text.find(term, end)
     return sorted(spans)
 
 

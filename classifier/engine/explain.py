@@ -74,14 +74,21 @@ def original_spans(text: str, terms: tuple[str, ...]) -> tuple[str, ...]:
     """The matched (normalised) terms as the user wrote them: 「ＡＩ客服」 for 「ai客服」, 「软件」 for 「軟體」.
     A term not found in the user's own text is dropped rather than shown in words they never wrote."""
     folded = fold(text)
-    out = []
+    spans = []
     for term in terms:
         span = _find(folded, term)
         if span is None:
             span = _find(folded, fold(to_simplified(term)))
         if span is not None:
-            out.append(text[span[0]:span[1]])
-    return tuple(dict.fromkeys(out))
+            spans.append(span)
+    # Terms that touch (「深度」「學習」, 「deep」 「learning」) read as the one phrase the user wrote.
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and not text[merged[-1][1]:start].strip() and start >= merged[-1][0]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(dict.fromkeys(text[start:end] for start, end in merged))
 
 
 def matched_terms(normalised_text: str, query_words: list[str], vocabulary: ItemVocabulary,

@@ -244,7 +244,7 @@ def summary_html(summary: RegistrySummary, *, source_name: str, versions: dict[s
     pairs = _table([t("column_kind_code", lang), t("best", lang), t("rows", lang)],
                    [[item(r), item(s), n] for r, s, n in summary.top_disagreements])
     first = _table(
-        ["#", t("summary_col_priority", lang), t("summary_col_applicant", lang), t("summary_col_registered", lang),
+        ["#", t("summary_col_priority", lang), t("column_kind_applicant", lang), t("summary_col_registered", lang),
          t("best", lang), t("summary_col_why", lang)],
         [[r.row, f"{float(r.priority):.2f}", r.applicant, r.registered or none, r.suggested or none, r.why]
          for r in summary.first.itertuples(index=False)])
