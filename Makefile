@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 INDEX  := models/manifest.json
 APP_PORT ?= 8501
 
-.PHONY: run test lint bench build model demo venv clean browser-deps
+.PHONY: run api test lint bench build model demo venv clean browser-deps
 
 venv: $(STAMP)
 
@@ -15,14 +15,15 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --disable-pip-version-check torch==2.13.0
-	$(PIP) install -q --disable-pip-version-check -e ".[app,dev]"
+	$(PIP) install -q --disable-pip-version-check -e ".[app,api,dev]"
 	touch $(STAMP)
 
 model: $(STAMP)
 	$(PY) -m classifier fetch-model
 
 $(INDEX): $(STAMP) data/taxonomy.csv data/faq_examples.csv data/examples.csv data/ranker.json \
-		data/real/real_train.csv data/ruling_examples.csv data/detectors.jsonl classifier/engine/normalise.py
+		data/real/real_train.csv data/ruling_examples.csv data/detectors.jsonl classifier/engine/normalise.py \
+		classifier/engine/lexical.py
 	$(PY) -m classifier fetch-model
 	$(PY) -m classifier build
 
@@ -36,6 +37,12 @@ demo: $(INDEX)
 run: $(INDEX)
 	$(PY) -m streamlit run app.py --server.headless true --server.port $(APP_PORT) --browser.gatherUsageStats false
 
+# The HTTP API (docs at /docs). API_HOST=0.0.0.0 to serve beyond this machine, behind a TLS proxy.
+API_HOST ?= 127.0.0.1
+API_PORT ?= 8000
+api: $(INDEX)
+	$(PY) -m uvicorn webapi.server:app --host $(API_HOST) --port $(API_PORT) --proxy-headers
+
 test: $(INDEX) browser-deps
 	$(PY) -m pytest -q
 
@@ -47,7 +54,7 @@ browser-deps:
 	fi
 
 lint: $(STAMP)
-	$(PY) -m ruff check classifier webui tests app.py scripts
+	$(PY) -m ruff check classifier webui webapi tests app.py scripts
 
 bench: $(INDEX)
 	$(PY) scripts/bench.py

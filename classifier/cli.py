@@ -214,6 +214,36 @@ def cmd_fetch_model(args) -> int:
     return 0
 
 
+def cmd_users(args) -> int:
+    """Reviewer accounts: add (password from a prompt or --password-stdin), disable, enable, list."""
+    import getpass
+
+    from classifier.review.accounts import AccountStore
+
+    store = AccountStore(_settings(args).accounts_path)
+    if args.action == "list":
+        for account in store.list():
+            state = t("users_active", args.lang) if account.active else t("users_disabled", args.lang)
+            print(f"{account.username}\t{account.role}\t{state}\t{account.created_at}")
+        return 0
+    if not args.username:
+        raise InputError("no username", reason="missing_username")
+    if args.action == "add":
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass(t("users_password_prompt", args.lang))
+            if getpass.getpass(t("users_password_again", args.lang)) != password:
+                raise InputError("passwords differ", reason="password_mismatch")
+        account = store.add(args.username, password, args.role)
+        _say(t("users_added", args.lang, username=account.username, role=account.role))
+    else:
+        account = store.set_active(args.username, args.action == "enable")
+        _say(t("users_changed", args.lang, username=account.username,
+               state=t("users_active" if account.active else "users_disabled", args.lang)))
+    return 0
+
+
 COMMANDS = {
     "classify": ("classify one description and explain the answer", """examples:
   python -m classifier classify 我們的產品是基於人臉辨識的員工打卡系統
@@ -236,6 +266,12 @@ code, or when an FAQ ruling applies to the registered item (e.g. a reseller unde
     "evaluate": ("accuracy on a labelled file (text, code, and optionally verdict, rule_ids)", """examples:
   python -m classifier evaluate data/real/real_dev.csv --errors 20
   python -m classifier evaluate gold.xlsx --text-column 說明 --code-column 正確項目 --json report.json"""),
+    "users": ("manage reviewer accounts for the staff view (passwords are stored only as scrypt hashes)", """examples:
+  python -m classifier users add wang.mei --role reviewer        # asks for the password twice
+  echo "$PASSWORD" | python -m classifier users add lin.admin --role admin --password-stdin
+  python -m classifier users disable wang.mei
+  python -m classifier users list
+Accounts live in var/accounts.sqlite (or AIREG_ACCOUNTS)."""),
     "fetch-model": ("download and verify the default embedding model, and export its ONNX form", """examples:
   python -m classifier fetch-model"""),
 }
@@ -308,6 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="also write the full report as JSON to this path")
     p.add_argument("--compare-decisions", action="store_true",
                    help="also report accuracy without and with the approved decisions")
+
+    p = command("users", cmd_users)
+    p.add_argument("action", choices=("add", "disable", "enable", "list"), help="what to do")
+    p.add_argument("username", nargs="?", help="the account name (letters, digits, . _ @ -)")
+    p.add_argument("--role", choices=("reviewer", "admin"), default="reviewer",
+                   help="reviewer records decisions; admin also exports the audit trail and rebuilds (default reviewer)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input (for scripts)")
 
     command("fetch-model", cmd_fetch_model)
     return parser

@@ -15,7 +15,7 @@ class InputError(ClassifierError, ValueError):
     """User input that cannot be classified (empty text, unreadable batch file, wrong column).
 
     ``reason`` is a stable code and ``detail`` its values, so adapters can say the same thing
-    in Traditional Chinese (see ``messages.input_error_zh``).
+    in Traditional Chinese or English (see ``messages.error_text``).
     """
 
     def __init__(self, message: str, *, reason: str = "", **detail):

@@ -79,6 +79,10 @@ class Settings:
         return Path(os.environ["AIREG_DECISIONS"]) if os.environ.get("AIREG_DECISIONS") else PROJECT_ROOT / "var" / "decisions.sqlite"
 
     @property
+    def accounts_path(self) -> Path:
+        return Path(os.environ["AIREG_ACCOUNTS"]) if os.environ.get("AIREG_ACCOUNTS") else PROJECT_ROOT / "var" / "accounts.sqlite"
+
+    @property
     def notes_path(self) -> Path:
         return self.data_dir / "application_notes.json"
 

@@ -18,6 +18,8 @@ def isolated_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("AIREG_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("AIREG_DATA_DIR", str(DATA))
     monkeypatch.setenv("AIREG_DECISIONS", str(tmp_path / "decisions.sqlite"))
+    monkeypatch.setenv("AIREG_ACCOUNTS", str(tmp_path / "accounts.sqlite"))
+    monkeypatch.delenv("AIREG_VIEW", raising=False)
     # Everything a test writes to the cache goes to its own folder; tests that run the real model
     # point at REAL_CACHE, where `make` put it.
     monkeypatch.setenv("AIREG_CACHE_DIR", str(tmp_path / "cache"))

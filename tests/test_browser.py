@@ -28,10 +28,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def staff_files(tmp_path_factory):
+    """A private accounts file with one reviewer, and a private decision store."""
+    from classifier.review.accounts import AccountStore
+
+    root = tmp_path_factory.mktemp("staff")
+    AccountStore(root / "accounts.sqlite").add("wang.mei", "reviewer password", "reviewer")
+    return root / "accounts.sqlite", root / "decisions.sqlite"
+
+
+@pytest.fixture(scope="module")
+def server(staff_files):
     port = _free_port()
+    accounts, decisions = staff_files
     env = {**os.environ, "AIREG_MODELS_DIR": str(PROJECT_ROOT / "models"), "AIREG_DATA_DIR": str(PROJECT_ROOT / "data"),
-           "AIREG_CACHE_DIR": str(REAL_CACHE)}
+           "AIREG_CACHE_DIR": str(REAL_CACHE), "AIREG_ACCOUNTS": str(accounts), "AIREG_DECISIONS": str(decisions)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
@@ -92,3 +103,28 @@ def test_big5_upload_shows_the_results_table(page, tmp_path):
     shot = tmp_path / "batch.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+
+
+def test_staff_sign_in_and_a_decision_under_the_account(page, staff_files, tmp_path):
+    from classifier.review.decisions import DecisionStore
+
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_by_text("審查佇列").count() == 0  # anonymous: no way in
+    assert page.get_by_text("下載審查紀錄").count() == 0
+    sidebar.get_by_text("審查人員登入").click()
+    sidebar.get_by_label("帳號").fill("wang.mei")
+    sidebar.get_by_label("密碼").fill("reviewer password")
+    sidebar.get_by_role("button", name="登入").click()
+    sidebar.get_by_text("已登入：wang.mei").wait_for(timeout=30_000)
+    sidebar.get_by_text("審查佇列").first.click()
+    registry = tmp_path / "registry.csv"
+    pd.DataFrame({"applicant": ["甲公司"], "description": ["以人臉辨識進行員工打卡與門禁"],
+                  "registered_code": ["4.1.2"]}).to_csv(registry, index=False)
+    page.get_by_text("上傳登錄資料 CSV 或 XLSX").wait_for(timeout=30_000)  # the queue page, not the last one
+    page.locator("input[type=file]").set_input_files(str(registry))
+    page.get_by_role("button", name="重新分類").click()
+    page.get_by_text("案件 1／1").wait_for(timeout=120_000)
+    page.get_by_role("button", name="接受建議").click()
+    page.get_by_text("全部案件都已審查完成").wait_for(timeout=60_000)
+    trail = DecisionStore(staff_files[1]).to_frame()
+    assert trail["account"].tolist() == ["wang.mei"] and trail["reviewer"].tolist() == ["wang.mei"]

@@ -51,26 +51,47 @@ def _run_python(code: str, *args: str) -> subprocess.Popen:
 # --- schema ----------------------------------------------------------------------------------
 
 
-def test_first_use_creates_the_file_and_folder_at_version_1(db):
+def test_first_use_creates_the_file_and_folder_at_the_current_version(db):
     store = DecisionStore(db)
     assert not db.exists()  # nothing happens in the constructor
     assert store.count() == 0
     assert db.exists()
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1 == SCHEMA_VERSION
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2 == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_file_from_a_newer_version_is_refused_with_the_fix(db):
     DecisionStore(db).count()
     with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA user_version = 2")
+        conn.execute("PRAGMA user_version = 3")
     with pytest.raises(DataFileError) as err:
         DecisionStore(db).history()
     assert str(err.value) == (
-        f"Expected a decisions database at schema version 1 or older; {db} is at version 2, "
+        f"Expected a decisions database at schema version 2 or older; {db} is at version 3, "
         "written by a newer release of this tool. Upgrade the classifier, or point the decision store at another file."
     )
+
+
+def test_a_version_1_file_is_migrated_and_keeps_its_decisions(db):
+    """A decision file written before sign-in existed: its rows stay, with no account; new rows carry one."""
+    from classifier.review.decisions import MIGRATIONS
+
+    db.parent.mkdir(parents=True)
+    with sqlite3.connect(db) as conn:
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO decisions (text_hash, text, final_code, final_verdict, action, reviewer, created_at) "
+                     "VALUES ('h', '舊的決定', '4.1.2', 'eligible', 'accept', '王小明', '2026-01-01T00:00:00+00:00')")
+    store = DecisionStore(db)
+    old = store.history()
+    assert len(old) == 1 and old[0].reviewer == "王小明" and old[0].account == ""
+    new = store.record(text="新的決定", reviewer="lin", account="lin", suggested_code="4.1.2",
+                       suggested_verdict="eligible")
+    assert new.account == "lin" and store.count() == 2
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path):

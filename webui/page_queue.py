@@ -15,8 +15,10 @@ from classifier.review.decisions import DecisionStore, text_hash
 from classifier.review.reclassify import Columns, reclassify_frame, summarise, summary_html
 from classifier.settings import Settings
 
+from .auth import require_staff
 from .components import read_upload, render_prediction
 from .render import escape_markdown
+from .state import get_classifier
 
 VERDICTS = ("eligible", "conditional", "ineligible")
 
@@ -67,9 +69,10 @@ def _load_registry(clf, lang: str) -> pd.DataFrame | None:
     return queue["result"] if queue and queue["digest"] == digest else None
 
 
-def _record(store, clf, row, final_code: str, final_verdict: str, reason: str, lang: str, source: str) -> bool:
+def _record(store, clf, row, final_code: str, final_verdict: str, reason: str, lang: str, source: str,
+            account) -> bool:
     try:
-        store.record(text=str(row["_text"]), reviewer=st.session_state.get("reviewer", "").strip(),
+        store.record(text=str(row["_text"]), reviewer=account.username, account=account.username,
                      suggested_code=row["suggested_code"], suggested_verdict=row["verdict"],
                      final_code=final_code, final_verdict=final_verdict, reason=reason.strip(),
                      case_id=str(row.name), source=source, **clf.versions)
@@ -80,18 +83,32 @@ def _record(store, clf, row, final_code: str, final_verdict: str, reason: str, l
     return True
 
 
+def _admin_tools(store, settings, lang: str) -> None:
+    """An admin exports the audit trail and rebuilds the index with the approved decisions."""
+    if store.count():
+        st.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame()), file_name="decisions_audit.csv",
+                           mime="text/csv", key="queue_audit_dl")
+    if st.button(t("queue_rebuild", lang), key="queue_rebuild"):
+        from classifier.engine.pipeline import Classifier
+        from classifier.review.learning import approved_examples
+
+        with st.spinner(t("queue_rebuilding", lang)):
+            examples, provenance = approved_examples(settings.decisions_path)
+            Classifier.build(settings, extra_examples=examples, provenance=provenance).save(settings)
+            get_classifier.clear()
+        st.success(t("queue_rebuilt", lang, n=len(examples)))
+
+
 def render(clf) -> None:
     lang = st.session_state.get("lang_code", "zh")
+    account = require_staff(lang)
     st.caption(t("queue_intro", lang))
-    with st.sidebar:
-        st.text_input(t("queue_reviewer", lang), key="reviewer")
     settings = Settings.from_env()
     store = get_store(str(settings.decisions_path), tuple(clf.taxonomy.codes))
     result = _load_registry(clf, lang)
     if result is None:
-        if store.count():
-            st.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame()),
-                               file_name="decisions_audit.csv", mime="text/csv", key="queue_audit_dl")
+        if account.is_admin:
+            _admin_tools(store, settings, lang)
         st.stop()
     queue = st.session_state["queue"]
     reviewed = store.reviewed_hashes()
@@ -109,21 +126,19 @@ def render(clf) -> None:
         st.dataframe(summary.matrix, width="stretch")
         page = summary_html(summary, source_name=queue["name"], versions=clf.versions, taxonomy=clf.taxonomy,
                             lang=lang)
-        one, two, three = st.columns(3)
+        one, two, three = st.columns(3)  # the audit trail is an admin's export
         one.download_button(t("queue_summary_html", lang), page.encode("utf-8"), file_name="reclassify_summary.html",
                             mime="text/html", key="queue_summary_dl")
         public = result.drop(columns=["_text", "_hash"])
         two.download_button(t("queue_results_csv", lang), to_csv_bytes(public),
                             file_name="reclassified.csv", mime="text/csv", key="queue_results_dl")
-        three.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame()),
-                              file_name="decisions_audit.csv", mime="text/csv", key="queue_audit_dl2")
+        if account.is_admin:
+            three.download_button(t("queue_audit", lang), to_csv_bytes(store.to_frame()),
+                                  file_name="decisions_audit.csv", mime="text/csv", key="queue_audit_dl2")
 
     with tab_review:
         if not pending:
             st.success(t("queue_all_done", lang))
-            st.stop()
-        if not st.session_state.get("reviewer", "").strip():
-            st.info(t("queue_need_reviewer", lang))
             st.stop()
         index = pending[0]
         row = result.loc[index]
@@ -158,5 +173,5 @@ def render(clf) -> None:
             st.rerun()
         if accepted or saved:
             code, verdict_out = (row["suggested_code"], verdict) if accepted else (final_code, final_verdict)
-            if _record(store, clf, row, code, verdict_out, reason, lang, queue["name"]):
+            if _record(store, clf, row, code, verdict_out, reason, lang, queue["name"], account):
                 st.rerun()

@@ -55,6 +55,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a reject instead of deleting a decision'); END
         """,
     ),
+    # v2: the signed-in account that recorded the decision ('' for decisions typed under a name before sign-in).
+    ("ALTER TABLE decisions ADD COLUMN account TEXT NOT NULL DEFAULT ''",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -78,6 +80,7 @@ class Decision:
     model_version: str
     taxonomy_version: str
     source: str
+    account: str = ""
 
     @property
     def learnable(self) -> bool:
@@ -233,12 +236,13 @@ class DecisionStore:
         model_version: str = "",
         taxonomy_version: str = "",
         source: str = "",
+        account: str = "",
     ) -> Decision:
         """Validate and append one decision; final code/verdict default to the suggestion (empty for a reject)."""
         values = self._validate(
             text=text, reviewer=reviewer, suggested_code=suggested_code, suggested_verdict=suggested_verdict,
             final_code=final_code, final_verdict=final_verdict, action=action, reason=reason, case_id=case_id,
-            model_version=model_version, taxonomy_version=taxonomy_version, source=source,
+            model_version=model_version, taxonomy_version=taxonomy_version, source=source, account=account,
         )
         names = [c for c in COLUMNS if c != "id"]
         sql = f"INSERT INTO decisions ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
