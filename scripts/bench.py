@@ -168,6 +168,8 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=200, help="rows in the batch test")
     parser.add_argument("--repeats", type=int, default=60, help="single-description calls")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent API clients in the load check")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long the load check runs")
     args = parser.parse_args()
     settings = Settings.from_env()
     dev = pd.read_csv(settings.dev_eval_path, dtype=str, keep_default_na=False)
@@ -195,6 +197,11 @@ def main() -> int:
     result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if not args.skip_speed and result["model"] == ONNX_MODEL:
         result["encoder_paths"] = encoder_paths(clf, dev, settings)
+    if not args.skip_speed:
+        from load_check import load_check
+
+        texts = dev["text"].tolist()
+        result["api_load"] = load_check(texts, clients=args.clients, seconds=args.seconds)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -60,6 +60,12 @@ def speed_table(result: dict) -> str:
         ("cold start to the first answer", f"{result['cold_start_to_first_answer_s']} s"),
         ("peak memory", f"{result['peak_memory_mb']} MB"),
     ]
+    load = result.get("api_load")
+    if load:
+        rows.append((f"HTTP API, {load['clients']} concurrent clients for {load['seconds']:.0f} s",
+                     f"p50 {load['p50_ms']} ms / p95 {load['p95_ms']} ms, {load['errors']} errors in "
+                     f"{load['requests']} requests, {load['requests_per_s']} requests/s "
+                     f"(single-process batch in the same run: {speed['batch_rows_per_s']} rows/s)"))
     lines = ["| figure | value |", "|---|---|", *[f"| {a} | {b} |" for a, b in rows]]
     paths = result.get("encoder_paths")
     if paths:
