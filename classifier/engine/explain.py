@@ -38,9 +38,14 @@ _LATIN_EDGE = re.compile(r"[a-z0-9]")
 def contains_term(text: str, term: str) -> bool:
     """``term`` in ``text``; a term that starts or ends with a Latin letter or digit must do so at a
     word edge, so 「ct」 is not found in 「detect」."""
+    if term not in text:  # the common, cheap answer
+        return False
+    if not (_LATIN_EDGE.match(term[:1]) or _LATIN_EDGE.match(term[-1:])):
+        return True
     return _find(text, term) is not None
 
 
+@lru_cache(maxsize=4096)
 def _term_pattern(term: str) -> re.Pattern:
     body = r"\s+".join(re.escape(part) for part in term.split())
     if _LATIN_EDGE.match(term[:1]):
@@ -65,6 +70,7 @@ def _fold_char(ch: str) -> str:
     return folded if len(folded) == 1 else ch.lower()
 
 
+@lru_cache(maxsize=256)
 def fold(text: str) -> str:
     """``normalise`` one character at a time: the same length as ``text``, so positions carry over."""
     return "".join(_fold_char(ch) for ch in text)
