@@ -1,4 +1,4 @@
-"""What a prediction looks like outside the library: a JSON record (CLI --json, later the API),
+"""What a prediction looks like outside the library: a JSON record (`classify --json` and the HTTP API),
 a flat row for batch and re-classification files, and reasons written as sentences."""
 
 from __future__ import annotations
