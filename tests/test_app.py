@@ -93,10 +93,10 @@ def test_english_toggle(app):
 def test_browse_lists_87_items_and_searches(app):
     app.radio(key="page").set_value("browse").run()
     assert not app.exception
-    assert len(app.expander) == 87
+    assert len(app.main.expander) == 87
     app.text_input(key="browse_query").input("RFID").run()
-    assert 1 <= len(app.expander) <= 5
-    assert any("4.8.1" in e.label for e in app.expander)
+    assert 1 <= len(app.main.expander) <= 5
+    assert any("4.8.1" in e.label for e in app.main.expander)
 
 
 def test_browse_links_items_and_rulings(app):
