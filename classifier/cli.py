@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from classifier.errors import ClassifierError, InputError
-from classifier.messages import error_text, review_label, source_label, t, verdict_label
+from classifier.files.output import review_text
+from classifier.messages import error_text, join_items, source_label, t, verdict_label
 from classifier.settings import Settings
 
 EXIT_INPUT = 2
@@ -38,29 +39,28 @@ def render(prediction, lang: str = "zh", *, max_chars: int = 0, taxonomy=None) -
     name = best.name
     if lang == "en" and taxonomy is not None and taxonomy[best.code].name_en:
         name = f"{best.name} ({taxonomy[best.code].name_en})"
-    sep = "、" if lang == "zh" else ", "
     lines = [
         t("cli_best", lang, code=best.code, name=name, confidence=best.confidence),
         t("cli_path", lang, path=best.path),
         t("cli_verdict", lang, verdict=verdict_label(prediction.verdict, lang)),
     ]
     for hit in prediction.rule_hits:
-        lines.append(f"  · FAQ {hit.faq} [{hit.rule_id}] {hit.message_zh if lang == 'zh' else hit.message_en}")
+        lines.append(f"  · FAQ {hit.faq} [{hit.rule_id}] {hit.message(lang)}")
         if hit.trigger:
             lines.append("    " + t("rule_trigger", lang) + "「" + hit.trigger + "」")
     if prediction.needs_review:
-        lines.append(t("cli_needs_review", lang, reasons=sep.join(review_label(r, lang) for r in prediction.review_reasons)))
+        lines.append(t("cli_needs_review", lang, reasons=review_text(prediction.review_reasons, lang)))
         lines += [f"    {t(f'review_why_{r}', lang)}" for r in prediction.review_reasons]
     if prediction.truncated:
         lines.append(t("cli_truncated", lang, n=max_chars))
     lines.append(t("cli_definition", lang, definition=best.definition))
     if best.matched_terms:
-        lines.append(t("cli_matched", lang, terms=sep.join(best.matched_terms)))
+        lines.append(t("cli_matched", lang, terms=join_items(best.matched_terms, lang)))
     lines.append(t("precedents", lang) + ("：" if lang == "zh" else ":"))
     for p in best.precedents:
         flag = "" if p.verdict == "eligible" else f"〔{t('precedent_verdict', lang, verdict=verdict_label(p.verdict, lang))}〕"
         lines.append(f"  · [{source_label(p.source, p.ref, lang)}]{flag} ({p.similarity:.2f}) {p.text[:90]}")
-    questions = prediction.follow_up if lang == "zh" else tuple(h.question_en for h in prediction.rule_hits if h.question_en)
+    questions = prediction.questions(lang)
     if questions:
         lines.append(t("followup", lang) + ("：" if lang == "zh" else ":"))
         lines += [f"  ? {q}" for q in questions]
@@ -107,10 +107,10 @@ def _progress_bars(args):
 
 def cmd_batch(args) -> int:
     from classifier.files.batch import run_batch
-    from classifier.files.tables import check_output, read_input
+    from classifier.files.tables import check_input, check_output
 
     source, target = Path(args.input), Path(args.output)
-    read_input(source)  # a mistyped path is reported before the model loads
+    check_input(source)  # a mistyped path is reported before the model loads
     check_output(target, source)
     classifier = _load(args)
     rows = run_batch(classifier, source, target, text_column=args.text_column,
@@ -121,12 +121,12 @@ def cmd_batch(args) -> int:
 
 
 def cmd_reclassify(args) -> int:
-    from classifier.files.tables import check_output, read_input
+    from classifier.files.tables import check_input, check_output
     from classifier.review.crosswalk import Crosswalk
     from classifier.review.reclassify import run_reclassify
 
     source, target = Path(args.registry), Path(args.output)
-    read_input(source)
+    check_input(source)
     check_output(target, source)
     classifier = _load(args)
     crosswalk = Crosswalk.load(_settings(args).crosswalk_path, classifier.taxonomy)
@@ -141,9 +141,8 @@ def cmd_reclassify(args) -> int:
                          progress_factory=_progress_bars(args), bom=not args.no_bom, lang=args.lang,
                          on_columns=columns_used)
     counts = out["agreement"].value_counts()
-    sep = "、" if args.lang == "zh" else ", "
     _say(t("cli_rows_written", args.lang, n=len(out), path=target))
-    _say(t("cli_agreement", args.lang, counts=sep.join(f"{t(f'agreement_{k}', args.lang)} {n}" for k, n in counts.items())))
+    _say(t("cli_agreement", args.lang, counts=join_items((f"{t(f'agreement_{k}', args.lang)} {n}" for k, n in counts.items()), args.lang)))
     if args.summary:
         _say(t("cli_summary_written", args.lang, path=args.summary))
     return 0

@@ -320,10 +320,13 @@ def source_label(source: str, ref: str, lang: str = "zh") -> str:
     return t(f"source_{source}", lang, ref=ref) if f"source_{source}" in CATALOGUE else f"{source} {ref}"
 
 
+def join_items(items, lang: str = "zh") -> str:
+    """A list as it reads in running text: 「甲、乙、丙」 or "a, b, c"."""
+    return ("、" if lang == "zh" else ", ").join(map(str, items))
+
+
 def _listed(value: object, lang: str) -> object:
-    if isinstance(value, list | tuple):
-        return ("、" if lang == "zh" else ", ").join(map(str, value))
-    return value
+    return join_items(value, lang) if isinstance(value, list | tuple) else value
 
 
 def error_text(error: InputError, lang: str = "zh", *, surface: str = "cli") -> str:

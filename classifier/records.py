@@ -95,6 +95,12 @@ class RuleHit:
     # For a learned ruling detector's hit: the sentence of the description it scored highest.
     trigger: str = ""
 
+    def message(self, lang: str = "zh") -> str:
+        return self.message_en if lang == "en" else self.message_zh
+
+    def question(self, lang: str = "zh") -> str:
+        return self.question_en if lang == "en" else self.question_zh
+
 
 @dataclass(frozen=True)
 class Precedent:
@@ -172,6 +178,12 @@ class Prediction:
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(hit.rule_id for hit in self.rule_hits)
+
+    def questions(self, lang: str = "zh") -> tuple[str, ...]:
+        """The follow-up questions of the rulings that fired, in "zh" or "en", each once."""
+        if lang == "zh":
+            return self.follow_up
+        return tuple(dict.fromkeys(h.question_en for h in self.rule_hits if h.question_en))
 
     def to_dict(self, *, with_scores: bool = False) -> dict:
         data = asdict(self)

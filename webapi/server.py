@@ -69,6 +69,22 @@ def _error_body(code: str, zh: str, en: str, lang: str) -> dict:
     return {"error": {"code": code, "message": en if lang == "en" else zh, "message_zh": zh, "message_en": en}}
 
 
+def _catalogue_error(code: str, key: str, lang: str, **values) -> dict:
+    """An error body whose two messages are one catalogue entry."""
+    return _error_body(code, t(key, "zh", **values), t(key, "en", **values), lang)
+
+
+def _input_error(exc: InputError, lang: str) -> dict:
+    return _error_body(exc.reason or "bad_input", error_text(exc, "zh", surface="api"),
+                       error_text(exc, "en", surface="api"), lang)
+
+
+def _record(classifier, prediction, top_k: int, lang: str) -> dict:
+    record = prediction_record(prediction, classifier.taxonomy, classifier.versions, lang)
+    record["suggestions"] = record["suggestions"][:top_k]
+    return record
+
+
 def _lang_of(request: Request) -> str:
     return "en" if request.query_params.get("lang") == "en" else "zh"
 
@@ -149,7 +165,7 @@ class Service:
             raise ApiError(503, "not_ready", headers={"Retry-After": "5"})
         return self.classifier
 
-    def classify(self, texts: list, top_k: int):
+    def classify(self, texts: list):
         classifier = self.get()
         future: Future = Future()
         self._jobs.put((list(texts), future))
@@ -189,35 +205,29 @@ def create_app(load: Callable[[], object] = _default_loader, limits: Limits | No
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):
-        key_zh, key_en = t(exc.key, "zh", **exc.values), t(exc.key, "en", **exc.values)
-        return JSONResponse(_error_body(exc.code, key_zh, key_en, _lang_of(request)), status_code=exc.status,
-                            headers=exc.headers)
+        return JSONResponse(_catalogue_error(exc.code, exc.key, _lang_of(request), **exc.values),
+                            status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError):
-        body = _error_body(exc.reason or "bad_input", error_text(exc, "zh", surface="api"),
-                           error_text(exc, "en", surface="api"), _lang_of(request))
-        return JSONResponse(body, status_code=422)
+        return JSONResponse(_input_error(exc, _lang_of(request)), status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg', '')}"
                              for e in exc.errors())[:500]
-        return JSONResponse(_error_body("bad_request", t("api_bad_request", "zh", problems=problems),
-                                        t("api_bad_request", "en", problems=problems), _lang_of(request)),
+        return JSONResponse(_catalogue_error("bad_request", "api_bad_request", _lang_of(request), problems=problems),
                             status_code=422)
 
     @app.exception_handler(ClassifierError)
     async def classifier_error(request: Request, exc: ClassifierError):
         log.error("classifier error: %s", exc)
-        return JSONResponse(_error_body("unavailable", t("api_unavailable", "zh"), t("api_unavailable", "en"),
-                                        _lang_of(request)), status_code=503)
+        return JSONResponse(_catalogue_error("unavailable", "api_unavailable", _lang_of(request)), status_code=503)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s", request.url.path)
-        return JSONResponse(_error_body("internal", t("api_internal", "zh"), t("api_internal", "en"),
-                                        _lang_of(request)), status_code=500)
+        return JSONResponse(_catalogue_error("internal", "api_internal", _lang_of(request)), status_code=500)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -225,15 +235,13 @@ def create_app(load: Callable[[], object] = _default_loader, limits: Limits | No
         lang = _lang_of(request)
         size = request.headers.get("content-length")
         if size is not None and (not size.isdigit() or int(size) > limits.max_body_bytes):
-            zh = t("api_too_large", "zh", limit=_mb(limits.max_body_bytes))
-            en = t("api_too_large", "en", limit=_mb(limits.max_body_bytes))
-            return JSONResponse(_error_body("too_large", zh, en, lang), status_code=413)
+            return JSONResponse(_catalogue_error("too_large", "api_too_large", lang, limit=_mb(limits.max_body_bytes)),
+                                status_code=413)
         if request.url.path.startswith("/v1/"):
             client = request.headers.get("x-api-key") or (request.client.host if request.client else "unknown")
             wait = limiter.take(client)
             if wait:
-                zh, en = t("api_rate", "zh", seconds=wait), t("api_rate", "en", seconds=wait)
-                return JSONResponse(_error_body("rate_limited", zh, en, lang), status_code=429,
+                return JSONResponse(_catalogue_error("rate_limited", "api_rate", lang, seconds=wait), status_code=429,
                                     headers={"Retry-After": str(wait)})
         return await call_next(request)
 
@@ -243,26 +251,16 @@ def create_app(load: Callable[[], object] = _default_loader, limits: Limits | No
                            row=1 if position is None else position + 1)
 
     def _rows(classifier, results, top_k: int, lang: str) -> list[dict]:
-        rows = []
-        for i, result in enumerate(results):
-            if isinstance(result, InputError):
-                rows.append({"row": i, **_error_body(result.reason, error_text(result, "zh", surface="api"),
-                                                    error_text(result, "en", surface="api"), lang)})
-            else:
-                record = prediction_record(result, classifier.taxonomy, classifier.versions, lang)
-                record["suggestions"] = record["suggestions"][:top_k]
-                rows.append({"row": i, **record})
-        return rows
+        return [{"row": i, **(_input_error(r, lang) if isinstance(r, InputError) else _record(classifier, r, top_k, lang))}
+                for i, r in enumerate(results)]
 
     @app.post("/v1/classify", summary="Classify one description")
     def classify(body: ClassifyRequest) -> dict:
         _check_text(body.text)
-        classifier, (result,) = service.classify([body.text], body.top_k)
+        classifier, (result,) = service.classify([body.text])
         if isinstance(result, InputError):
             raise result
-        record = prediction_record(result, classifier.taxonomy, classifier.versions, body.lang)
-        record["suggestions"] = record["suggestions"][:body.top_k]
-        return record
+        return _record(classifier, result, body.top_k, body.lang)
 
     @app.post("/v1/classify/batch", summary="Classify up to 1,000 descriptions, as JSON or a CSV/XLSX upload")
     async def classify_batch(request: Request) -> dict:
@@ -285,7 +283,7 @@ def create_app(load: Callable[[], object] = _default_loader, limits: Limits | No
             raise ApiError(413, "batch_too_large", limit=limits.max_batch, found=len(texts))
         for position, text in enumerate(texts):
             _check_text(text, position)
-        classifier, results = await _in_thread(service.classify, texts, top_k)
+        classifier, results = await _in_thread(service.classify, texts)
         return {"rows": _rows(classifier, results, top_k, lang), "count": len(results), **classifier.versions}
 
     @app.get("/v1/taxonomy", summary="The 4 / 23 / 87 taxonomy")

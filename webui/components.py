@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from classifier.errors import InputError
+from classifier.files.output import review_text
 from classifier.files.tables import read_table
-from classifier.messages import error_text, review_label, source_label, t, verdict_label
+from classifier.messages import error_text, source_label, t, verdict_label
 
 from .render import escape_markdown, highlight_markdown
 
@@ -62,8 +63,7 @@ def render_prediction(clf, prediction, text: str, lang: str) -> None:
             st.caption(t("verdict", lang))
             st.badge(verdict_label(prediction.verdict, lang), color=VERDICT_COLOUR[prediction.verdict])
         if prediction.needs_review:
-            reasons = ("、" if lang == "zh" else ", ").join(review_label(r, lang) for r in prediction.review_reasons)
-            st.info(t("needs_review", lang, reasons=reasons))
+            st.info(t("needs_review", lang, reasons=review_text(prediction.review_reasons, lang)))
             for reason in prediction.review_reasons:
                 st.caption(escape_markdown(t(f"review_why_{reason}", lang)))
         if prediction.truncated:
@@ -72,7 +72,7 @@ def render_prediction(clf, prediction, text: str, lang: str) -> None:
         if not prediction.rule_hits:
             st.caption(t("no_rules", lang))
         for hit in prediction.rule_hits:
-            message = hit.message_zh if lang == "zh" else hit.message_en
+            message = hit.message(lang)
             box = st.error if hit.effect == "ineligible" else st.warning if hit.effect == "conditional" else st.info
             box(f"FAQ {hit.faq}｜{hit.rule_id}：{message}")
             if hit.trigger:
@@ -80,8 +80,7 @@ def render_prediction(clf, prediction, text: str, lang: str) -> None:
 
     if prediction.follow_up:
         st.markdown(f"#### {t('followup', lang)}")
-        questions = prediction.follow_up if lang == "zh" else [h.question_en for h in prediction.rule_hits if h.question_en]
-        for question in questions:
+        for question in prediction.questions(lang):
             st.markdown(f"- {escape_markdown(question)}")
 
     st.markdown(f"#### {t('reasons', lang)}")

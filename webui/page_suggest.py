@@ -69,7 +69,7 @@ def render(clf) -> None:
     if contrast.missing_terms:
         st.markdown(f"{t('why_not_missing', lang, code=pick)}：" + "、".join(escape_markdown(m) for m in contrast.missing_terms))
     for hit in contrast.rule_hits:
-        st.warning(f"{t('why_not_rules', lang, code=pick)}｜FAQ {hit.faq}：{hit.message_zh if lang == 'zh' else hit.message_en}")
+        st.warning(f"{t('why_not_rules', lang, code=pick)}｜FAQ {hit.faq}：{hit.message(lang)}")
     st.caption(escape_markdown(contrast.definition))
 
     st.markdown(f"#### {t('summary', lang)}")

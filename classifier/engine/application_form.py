@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from classifier.errors import DataFileError
-from classifier.messages import t, verdict_label
+from classifier.messages import join_items, t, verdict_label
 from classifier.records import ApplicationNote, Prediction
 
 
@@ -23,7 +23,6 @@ def application_summary(prediction: Prediction, notes: tuple[ApplicationNote, ..
                         alternatives: int = 2) -> str:
     zh = lang == "zh"
     best = prediction.best
-    sep = "、" if zh else ", "
     lines = [
         t("form_item", lang, code=best.code, name=best.name),
         t("cli_path", lang, path=best.path),
@@ -34,16 +33,16 @@ def application_summary(prediction: Prediction, notes: tuple[ApplicationNote, ..
         lines.append(t("form_alternatives", lang, items="；".join(others) if zh else "; ".join(others)))
     evidence = [f"FAQ {p.ref}" for p in best.precedents if p.source == "faq"]
     if best.matched_terms:
-        evidence.append(t("cli_matched", lang, terms=sep.join(best.matched_terms)))
+        evidence.append(t("cli_matched", lang, terms=join_items(best.matched_terms, lang)))
     if evidence:
         lines.append(t("form_basis", lang, basis="；".join(evidence) if zh else "; ".join(evidence)))
     if prediction.rule_hits:
         lines.append(t("form_rulings", lang))
-        lines += [f"  · FAQ {h.faq}{'：' if zh else ': '}{h.message_zh if zh else h.message_en}"
+        lines += [f"  · FAQ {h.faq}{'：' if zh else ': '}{h.message(lang)}"
                   for h in prediction.rule_hits]
     lines.append(t("form_must_show", lang))
     lines += [f"  · {n.zh if zh else n.en}" for n in notes]
-    questions = prediction.follow_up if zh else tuple(h.question_en for h in prediction.rule_hits if h.question_en)
+    questions = prediction.questions(lang)
     if questions:
         lines.append(t("form_to_clarify", lang))
         lines += [f"  · {q}" for q in questions]

@@ -102,19 +102,21 @@ def classify_frame(classifier: Classifier, frame: pd.DataFrame, *, text_column: 
     text_column = pick_column(frame, text_column, TEXT_COLUMNS, "text")
     results = classify_texts(classifier, frame[text_column].tolist(), chunk_rows=chunk_rows, progress=progress,
                              memo=memo)
-    added = pd.DataFrame(result_rows(results, lang), columns=list(RESULT_COLUMNS), index=frame.index)
-    for name, value in classifier.versions.items():
-        added[name] = value
     repeated = duplicate_ids(frame, id_column) if repeated is None else repeated
+    return joined(frame, result_rows(results, lang), RESULT_COLUMNS, classifier.versions, repeated, lang)
+
+
+def joined(frame: pd.DataFrame, rows: list[dict], result_columns: tuple[str, ...], versions: dict[str, str],
+           repeated: pd.Series | None, lang: str) -> pd.DataFrame:
+    """Every input column, in input order, then the result columns: versions on every row, a warning
+    on repeated ids, and input columns named like result columns kept as ``input_<name>``."""
+    added = pd.DataFrame(rows, columns=list(result_columns), index=frame.index)
+    for name, value in versions.items():
+        added[name] = value
     if repeated is not None:
         added.loc[repeated.to_numpy(), "warning"] = t("duplicate_id", lang)
-    return pd.concat([with_input_prefix(frame, RESULT_COLUMNS), added], axis=1)
-
-
-def with_input_prefix(frame: pd.DataFrame, result_columns: tuple[str, ...]) -> pd.DataFrame:
-    """Input columns named like result columns are kept as ``input_<name>``."""
     clash = [c for c in result_columns if c in frame.columns]
-    return frame.rename(columns={c: f"input_{c}" for c in clash})
+    return pd.concat([frame.rename(columns={c: f"input_{c}" for c in clash}), added], axis=1)
 
 
 def _input_fingerprint(raw: bytes, *options: str) -> str:

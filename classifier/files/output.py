@@ -3,9 +3,13 @@ a flat row for batch and re-classification files, and reasons written as sentenc
 
 from __future__ import annotations
 
-from classifier.messages import review_label, source_name, t, verdict_label
+from typing import TYPE_CHECKING
+
+from classifier.messages import join_items, review_label, source_name, t, verdict_label
 from classifier.records import Precedent, Prediction, RuleHit
-from classifier.taxonomy.loaders import Taxonomy
+
+if TYPE_CHECKING:
+    from classifier.taxonomy.loaders import Taxonomy
 
 QUOTE_CHARS = 40
 
@@ -29,7 +33,7 @@ def precedent_sentence(p: Precedent, lang: str = "zh") -> str:
 
 
 def ruling_sentence(hit: RuleHit, lang: str = "zh") -> str:
-    return t("reason_ruling", lang, faq=hit.faq, message=hit.message_zh if lang == "zh" else hit.message_en)
+    return t("reason_ruling", lang, faq=hit.faq, message=hit.message(lang))
 
 
 def joiner(lang: str) -> str:
@@ -41,13 +45,13 @@ def reasons_text(prediction: Prediction, lang: str = "zh") -> str:
     best = prediction.best
     parts = []
     if best.matched_terms:
-        parts.append(t("reason_terms", lang, terms=("、" if lang == "zh" else ", ").join(best.matched_terms)))
+        parts.append(t("reason_terms", lang, terms=join_items(best.matched_terms, lang)))
     parts += [precedent_sentence(p, lang) for p in best.precedents]
     return joiner(lang).join(parts)
 
 
 def review_text(reasons: tuple[str, ...] | list[str], lang: str = "zh") -> str:
-    return ("、" if lang == "zh" else ", ").join(review_label(r, lang) for r in reasons)
+    return join_items((review_label(r, lang) for r in reasons), lang)
 
 
 def prediction_row(prediction: Prediction, lang: str = "zh") -> dict[str, object]:
@@ -62,15 +66,9 @@ def prediction_row(prediction: Prediction, lang: str = "zh") -> dict[str, object
         "needs_review": prediction.needs_review, "review_reasons": ";".join(prediction.review_reasons),
         "review_why": review_text(prediction.review_reasons, lang),
         "reasons": reasons_text(prediction, lang),
-        "follow_up": " ".join(_questions(prediction, lang)),
+        "follow_up": " ".join(prediction.questions(lang)),
         "truncated": prediction.truncated, "error": "", "error_code": "", "warning": "",
     }
-
-
-def _questions(prediction: Prediction, lang: str) -> tuple[str, ...]:
-    if lang == "zh":
-        return prediction.follow_up
-    return tuple(dict.fromkeys(h.question_en for h in prediction.rule_hits if h.question_en))
 
 
 def prediction_record(prediction: Prediction, taxonomy: Taxonomy, versions: dict[str, str],
@@ -89,10 +87,10 @@ def prediction_record(prediction: Prediction, taxonomy: Taxonomy, versions: dict
         "review_reasons": [{"code": r, "label": review_label(r, lang),
                             "why": t(f"review_why_{r}", lang)} for r in prediction.review_reasons],
         "rulings": [{"faq": h.faq, "rule_id": h.rule_id, "effect": h.effect,
-                     "message": h.message_zh if lang == "zh" else h.message_en,
-                     "question": h.question_zh if lang == "zh" else h.question_en,
+                     "message": h.message(lang),
+                     "question": h.question(lang),
                      "matched": list(h.matched), "trigger": h.trigger} for h in prediction.rule_hits],
-        "follow_up": list(_questions(prediction, lang)),
+        "follow_up": list(prediction.questions(lang)),
         "matched_terms": list(best.matched_terms),
         "definition": best.definition,
         "precedents": [{"source": p.source, "ref": p.ref, "code": p.code, "verdict": p.verdict,

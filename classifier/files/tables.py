@@ -79,11 +79,21 @@ def _rows_to_frame(rows: list[list[str]], source: str) -> pd.DataFrame:
 
 def read_input(path: Path) -> bytes:
     """The bytes of a user's input file, or an InputError that says what is wrong with the path."""
+    return _open_input(path, lambda handle: handle.read())
+
+
+def check_input(path: Path) -> None:
+    """Raise read_input's error for a path that cannot be read, without reading the file."""
+    _open_input(path, lambda handle: None)
+
+
+def _open_input(path: Path, use):
     path = Path(path)
     if path.is_dir():
         raise InputError(f"Expected a file; {path} is a folder.", reason="is_directory", path=str(path))
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            return use(handle)
     except FileNotFoundError:
         raise InputError(f"Expected a file at {path}; there is none.", reason="missing_file", path=str(path),
                          cwd=str(Path.cwd())) from None

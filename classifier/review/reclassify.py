@@ -12,7 +12,7 @@ import pandas as pd
 
 from classifier.engine.pipeline import Classifier
 from classifier.errors import InputError
-from classifier.files.batch import classify_texts, duplicate_ids, error_row, with_input_prefix
+from classifier.files.batch import classify_texts, duplicate_ids, error_row, joined
 from classifier.files.output import joiner, prediction_row, review_text
 from classifier.files.tables import (
     APPLICANT_COLUMNS,
@@ -111,14 +111,13 @@ def _registry_row(classifier: Classifier, result: Prediction | InputError, regis
         reasons.append("registered_differs")
     if hits:
         reasons.append("registered_ruling")
-    message = (lambda h: h.message_zh) if lang == "zh" else (lambda h: h.message_en)
     return {
         **row, **common,
         "suggested_code": result.code, "suggested_name": result.best.name,
         "agreement": agreed, "agreement_zh": t(f"agreement_{agreed}", "zh"),
         "registered_rule_ids": ";".join(dict.fromkeys(f"{code}:{h.rule_id}" for code, h in hits)),
         "registered_rulings": joiner(lang).join(
-            dict.fromkeys(t("reason_registered_ruling", lang, code=code, faq=h.faq, message=message(h))
+            dict.fromkeys(t("reason_registered_ruling", lang, code=code, faq=h.faq, message=h.message(lang))
                           for code, h in hits)),
         "needs_review": bool(reasons), "review_reasons": ";".join(reasons), "review_why": review_text(reasons, lang),
         "review_priority": review_priority(result.best.confidence, bool(reasons), result.verdict, agreed, False,
@@ -137,13 +136,7 @@ def reclassify_frame(classifier: Classifier, frame: pd.DataFrame, crosswalk: Cro
     for result, cell in zip(results, frame[columns.code].tolist()):
         resolved = crosswalk.resolve(cell)
         rows.append(_registry_row(classifier, result, resolved.codes, resolved.unresolved, lang))
-    added = pd.DataFrame(rows, columns=list(REGISTRY_COLUMNS), index=frame.index)
-    for name, value in classifier.versions.items():
-        added[name] = value
-    repeated = duplicate_ids(frame, "id")
-    if repeated is not None:
-        added.loc[repeated.to_numpy(), "warning"] = t("duplicate_id", lang)
-    return pd.concat([with_input_prefix(frame, REGISTRY_COLUMNS), added], axis=1)
+    return joined(frame, rows, REGISTRY_COLUMNS, classifier.versions, duplicate_ids(frame, "id"), lang)
 
 
 @dataclass(frozen=True)
