@@ -23,7 +23,7 @@ model: $(STAMP)
 
 $(INDEX): $(STAMP) data/taxonomy.csv data/faq_examples.csv data/examples.csv data/ranker.json \
 		data/real/real_train.csv data/ruling_examples.csv data/detectors.jsonl classifier/engine/normalise.py \
-		classifier/engine/lexical.py
+		classifier/engine/lexical.py classifier/engine/static_model.py classifier/engine/cascade.py
 	$(PY) -m classifier fetch-model
 	$(PY) -m classifier build
 

@@ -26,7 +26,8 @@ def _settings(args) -> Settings:
 def _load(args):
     from classifier.engine.pipeline import Classifier
 
-    return Classifier.load(_settings(args))
+    clf = Classifier.load(_settings(args))
+    return clf.without_first_pass() if getattr(args, "full_model", False) else clf
 
 
 def _say(message: str) -> None:
@@ -284,6 +285,8 @@ def _common_options(parser: argparse.ArgumentParser, default) -> None:
                         help="taxonomy, FAQ, rules and examples (env AIREG_DATA_DIR)")
     parser.add_argument("--lang", choices=("zh", "en"), default=default("zh"),
                         help="language of messages and readable columns: zh (Traditional Chinese, default) or en")
+    parser.add_argument("--full-model", action="store_true", default=default(False),
+                        help="answer every row with the full model, skipping the fast first pass (slower; for audits)")
 
 
 def build_parser() -> argparse.ArgumentParser:

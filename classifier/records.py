@@ -166,6 +166,8 @@ class Prediction:
     follow_up: tuple[str, ...] = ()
     truncated: bool = False
     scores: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    # Which path answered: "first_pass" (static word vectors) or "full_model" (the embedding model).
+    answered_by: str = "full_model"
 
     @property
     def best(self) -> Suggestion:
@@ -190,3 +192,15 @@ class Prediction:
         if not with_scores:
             data.pop("scores")
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Prediction:
+        """The inverse of ``to_dict`` (lists back to tuples, nested records rebuilt)."""
+        suggestions = tuple(
+            Suggestion(**{**s, "matched_terms": tuple(s["matched_terms"]),
+                          "precedents": tuple(Precedent(**p) for p in s["precedents"])})
+            for s in data["suggestions"])
+        hits = tuple(RuleHit(**{**h, "matched": tuple(h["matched"])}) for h in data["rule_hits"])
+        return cls(**{**data, "suggestions": suggestions, "rule_hits": hits,
+                      "review_reasons": tuple(data["review_reasons"]), "follow_up": tuple(data["follow_up"]),
+                      "scores": dict(data.get("scores") or {})})

@@ -27,11 +27,12 @@ def isolated_paths(tmp_path, monkeypatch):
     yield
 
 
-def quick_config(data_dir: Path = DATA) -> RankerConfig:
+def quick_config(data_dir: Path = DATA, *, first_pass: bool = False) -> RankerConfig:
     """The project's ranker settings with one head candidate instead of a grid: the same code paths,
-    a third of the cross-validation fits (the choice among candidates has its own unit test)."""
+    a third of the cross-validation fits (the choice among candidates has its own unit test). The
+    first pass doubles a build, so only the shared stub classifier builds one."""
     config = RankerConfig.load(data_dir / "ranker.json")
-    return replace(config, head_c=config.head_c[:1])
+    return replace(config, head_c=config.head_c[:1], first_pass=first_pass and config.first_pass)
 
 
 def copy_data(target: Path) -> Path:
@@ -50,7 +51,7 @@ def stub_classifier(stub_settings):
     """The real data with the deterministic stand-in encoder: fast, and exercises every step."""
     from classifier.engine.pipeline import Classifier
 
-    clf = Classifier.build(stub_settings, encoder=HashingEncoder(512), config=quick_config())
+    clf = Classifier.build(stub_settings, encoder=HashingEncoder(512), config=quick_config(first_pass=True))
     clf.save(stub_settings)
     return clf
 

@@ -59,6 +59,7 @@ def render_prediction(clf, prediction, text: str, lang: str) -> None:
         st.caption(escape_markdown(best.path))
         left, right = st.columns(2)
         left.metric(t("confidence", lang), f"{best.confidence:.0%}")
+        left.caption(t(f"answered_by_{prediction.answered_by}", lang))
         with right:
             st.caption(t("verdict", lang))
             st.badge(verdict_label(prediction.verdict, lang), color=VERDICT_COLOUR[prediction.verdict])

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from classifier.engine.explain import contains_term
+from classifier.engine.explain import contains_term, original_spans
 from classifier.errors import InputError
 from classifier.records import Contrast, Prediction, Ruling, Service
 
@@ -39,7 +39,7 @@ def contrast(clf: Classifier, text: str, code: str) -> Contrast:
         code=code, name=item.name, path=item.path, rank=order.index(idx) + 1,
         score=round(float(scores[idx]), 4), confidence=round(min(1.0, float(probs[idx]) * scale), 4),
         gap=round(float(scores[order[0]] - scores[idx]), 4), definition=item.definition,
-        matched_terms=terms, missing_terms=tuple(p for p in clf._vocab[code].phrases if not contains_term(norm, p))[:8],
+        matched_terms=original_spans(text, terms), missing_terms=tuple(p for p in clf._vocab[code].phrases if not contains_term(norm, p))[:8],
         rule_hits=tuple(hits), precedents=precedents,
     )
 

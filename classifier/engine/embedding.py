@@ -16,7 +16,7 @@ from classifier.engine.model_store import MODEL_DIRNAME, fetch_model, verify_mod
 from classifier.errors import ModelFetchError
 from classifier.settings import BASE_MODEL
 
-Kind = Literal["query", "document"]
+Kind = Literal["query", "document", "word"]  # "word": bare, no prompt (first-pass distillation)
 
 
 class Encoder(Protocol):

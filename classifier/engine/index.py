@@ -48,6 +48,12 @@ class RankerConfig:
     # Rows left without review should have the right item this often (out-of-fold, real-style rows);
     # build picks the lowest confidence threshold that reaches it (never below review_confidence).
     review_precision: float = 0.97
+    # A first pass with static word vectors distilled from the model answers the rows it is sure of;
+    # build chooses its confidence threshold by cross-validation so that the cascade's out-of-fold
+    # top-1 stays within ``first_pass_tolerance`` of the full model's (all rows and real-style rows).
+    first_pass: bool = False
+    first_pass_tolerance: float = 0.005
+    first_pass_dims: int = 256
 
     @classmethod
     def load(cls, path: Path) -> RankerConfig:

@@ -19,7 +19,7 @@ _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans({"，": ",", "；": ";", "：": ":", "？": "?", "！": "!", "（": "(", "）": ")", "、": ","})
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)  # three configurations are in use; a smaller cache rebuilds them (~25 ms each)
 def _converter(*configs: str):
     import opencc  # deferred: nothing heavy happens at import time
 

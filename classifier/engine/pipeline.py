@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
@@ -15,6 +16,7 @@ from scipy import sparse
 
 from classifier.engine import alternatives, artifacts
 from classifier.engine.application_form import load_notes
+from classifier.engine.cascade import NEVER, OutOfFold, StyleRouter, accepts, choose_threshold
 from classifier.engine.detectors import DetectorSpec, RulingDetectors, choose_band, load_specs
 from classifier.engine.embedding import Encoder, fingerprint_of
 from classifier.engine.explain import ItemVocabulary, matched_terms, original_spans, top_precedents
@@ -32,10 +34,12 @@ from classifier.engine.index import (
 )
 from classifier.engine.lexical import Tokenizer, make_vectorizer
 from classifier.engine.normalise import normalise
+from classifier.engine.prediction_cache import PredictionCache
 from classifier.engine.ranker import ConfidenceCalibrator, NeighbourRanker, softmax
 from classifier.engine.reviewed import ReviewedDecisions
 from classifier.engine.rules import RuleSet, claimed_codes, verdict_of
-from classifier.errors import InputError
+from classifier.engine.static_model import StaticEncoder, distill
+from classifier.errors import ArtifactError, InputError
 from classifier.records import Contrast, Example, Precedent, Prediction, RuleHit, Ruling, Service, Suggestion
 from classifier.settings import Settings
 from classifier.taxonomy.loaders import (
@@ -49,6 +53,9 @@ from classifier.taxonomy.loaders import (
 from classifier.taxonomy.references import Reference, build_references
 
 Progress = Callable[[str], None]
+# "auto": the first pass answers what it is sure of and the full model the rest; "full": the full
+# model answers every row; "first_pass": the first pass answers every row (for measurements).
+PATHS = ("auto", "full", "first_pass")
 # Training rows written in the styles users bring (news, case studies…), as opposed to team style.
 REAL_STYLE_SOURCES = ("real", "ruling")
 # Sentences of a description, for naming the one that made a ruling detector fire.
@@ -87,6 +94,14 @@ class Scored:
     probs: np.ndarray  # (n, classes): ranker softmax blended with the head
 
 
+def first_pass_record(first: Classifier, threshold: float, style: StyleRouter | None) -> dict:
+    """What the manifest says about the first pass: its model's identity and hash, and its threshold."""
+    static = first.features.encoder
+    return {"model": static.name, "sha256": static.sha256(), "teacher": static.teacher, "words": len(static.words),
+            "dims": int(static.vectors.shape[1]), "threshold": threshold, "cv_top1": first.manifest.get("cv_top1"),
+            "style_router_cv": style.cv_ if style is not None else None}
+
+
 def training_examples(settings: Settings, taxonomy: Taxonomy) -> tuple[Example, ...]:
     """The labelled rows the index learns from: team-style examples, real-style rows, detector rows.
 
@@ -119,8 +134,14 @@ class Classifier:
                  detectors: RulingDetectors | None = None, specs: tuple[DetectorSpec, ...] = (),
                  rulings: tuple[Ruling, ...] = (), notes: tuple = (),
                  reviewed: ReviewedDecisions | None = None, review_confidence: float | None = None,
-                 detector_band: float | None = None, manifest: dict | None = None):
+                 detector_band: float | None = None, manifest: dict | None = None,
+                 first_pass: Classifier | None = None, first_pass_threshold: float = NEVER):
         self.taxonomy = taxonomy
+        self.first_pass = first_pass
+        self.first_pass_threshold = first_pass_threshold
+        self.oof: OutOfFold | None = None  # set by build, for choosing the first pass's threshold
+        self.style: StyleRouter | None = None
+        self.cache = PredictionCache(str((manifest or {}).get("index_sha256", "")) or f"unsaved-{id(self)}")
         self.review_confidence = config.review_confidence if review_confidence is None else review_confidence
         self.detector_band = config.detector_band if detector_band is None else detector_band
         self.reviewed = reviewed or ReviewedDecisions.empty()
@@ -189,8 +210,11 @@ class Classifier:
             judged = real_style if real_style.sum() >= 50 else np.ones(len(cv.rows), dtype=bool)
             review_confidence = review_threshold(calibrator.transform(raw_top[judged]), correct[judged],
                                                  config.review_precision, config.review_confidence)
+            oof = OutOfFold(rows=cv.rows, correct=correct.astype(bool), confidence=calibrator.transform(raw_top),
+                            real_style=real_style)
         else:
             calibrator = ConfidenceCalibrator().fit(np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+            oof = None
         specs = load_specs(settings.detectors_path) if settings.detectors_path.is_file() else ()
         say("training the ruling detectors")
         train_rows = [i for i, r in enumerate(references) if is_training_row(r)]
@@ -205,7 +229,7 @@ class Classifier:
                 eligible = np.array([train_examples[i].verdict == "eligible" for i in real_rows])
                 detector_band = choose_band(ratio, eligible, config.review_precision)
         reviewed = ReviewedDecisions.build(tuple(extra_examples), features, config.reviewed_match)
-        return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
+        built = cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
                    calibrator=calibrator, config=config, head=head, head_blend=head_weight, detectors=detectors,
                    specs=specs, rulings=rulings, notes=load_notes(settings.notes_path), reviewed=reviewed,
                    review_confidence=review_confidence, detector_band=detector_band,
@@ -214,10 +238,21 @@ class Classifier:
                              "head": {"C": head_c, "blend": head_weight},
                              "detectors_cv": detectors.cv_ if detectors else {},
                              "decisions": provenance or {"count": 0, "fingerprint": ""}})
+        built.oof = oof
+        if config.first_pass:
+            say("distilling the first pass's word vectors from the model (once; cached afterwards)")
+            static = distill(encoder, texts, tokenizer, dims=config.first_pass_dims)
+            say(f"building the first pass ({len(static.words)} words, {static.vectors.shape[1]} dimensions)")
+            first = cls.build(settings, encoder=static, config=replace(config, first_pass=False),
+                              extra_examples=extra_examples, provenance=provenance, progress=progress)
+            threshold = choose_threshold(first.oof, oof, config.first_pass_tolerance) if first.oof and oof else NEVER
+            built.first_pass, built.first_pass_threshold = first, threshold
+            built.style = StyleRouter.fit(first.ranker.index_, references)
+            built.manifest["first_pass"] = first_pass_record(first, threshold, built.style)
+        return built
 
-    def save(self, settings: Settings | None = None) -> dict:
-        settings = settings or Settings.from_env()
-        state = {
+    def _state(self) -> dict:
+        return {
             "references": [asdict(r) for r in self.references],
             "index": self.ranker.index_, "labels": list(self.ranker.classes_[self.ranker.labels_]),
             "vectorizer": self.features.vectorizer, "calibrator": self.calibrator,
@@ -226,6 +261,10 @@ class Classifier:
             "detector_band": self.detector_band,
             "reviewed": self.reviewed.state(),
         }
+
+    def save(self, settings: Settings | None = None) -> dict:
+        settings = settings or Settings.from_env()
+        state = self._state()
         extra = {
             "taxonomy_version": self.taxonomy.version,
             "counts": {"references": len(self.references), "items": len(self.taxonomy.items), "rules": len(self.rules)},
@@ -236,6 +275,10 @@ class Classifier:
         }
         encoder = self.features.encoder
         extra["model_fingerprint"] = fingerprint_of(encoder)
+        if self.first_pass is not None:
+            state["first_pass"] = {"state": self.first_pass._state(), "encoder": self.first_pass.features.encoder,
+                                   "threshold": self.first_pass_threshold, "style": self.style}
+            extra["first_pass"] = first_pass_record(self.first_pass, self.first_pass_threshold, self.style)
         self.manifest = artifacts.save(state, settings.models_dir, model=encoder.name,
                                        inputs=data_inputs(settings), extra=extra)
         return self.manifest
@@ -249,37 +292,76 @@ class Classifier:
         state, manifest = artifacts.load(settings.models_dir, model=encoder.name, inputs=data_inputs(settings),
                                          fingerprint=fingerprint_of(encoder))
         taxonomy = load_taxonomy(settings.taxonomy_path, expected=settings.expected_items)
-        rulings = load_faq(settings.faq_path, taxonomy)
-        rules = RuleSet.load(settings.rules_path, set(taxonomy.codes))
+        shared = {"taxonomy": taxonomy, "rulings": load_faq(settings.faq_path, taxonomy),
+                  "rules": RuleSet.load(settings.rules_path, set(taxonomy.codes)),
+                  "specs": load_specs(settings.detectors_path) if settings.detectors_path.is_file() else (),
+                  "notes": load_notes(settings.notes_path)}
+        clf = cls._from_state(state, encoder, manifest, shared)
+        first = state.get("first_pass")
+        if first is not None:
+            static = first["encoder"]
+            recorded = manifest.get("first_pass", {}).get("sha256")
+            if not isinstance(static, StaticEncoder) or static.sha256() != recorded:
+                raise ArtifactError(
+                    f"The first pass in {settings.models_dir} does not match its manifest (expected sha256 {recorded}); "
+                    f"it is damaged and will not be used. Run `{artifacts.REBUILD}` to rebuild it.")
+            # One jieba instance with the same dictionary serves both passes (each costs ~1 s to start).
+            if first["state"]["vectorizer"].analyzer.user_words == clf.tokenizer.user_words:
+                first["state"]["vectorizer"].analyzer = static.tokenizer = clf.tokenizer
+            clf.first_pass = cls._from_state(first["state"], static, {"model": static.name}, shared)
+            clf.first_pass_threshold = float(first["threshold"])
+            clf.style = first.get("style")
+        clf.cache = PredictionCache(str(manifest.get("index_sha256", "")), settings.cache_dir / "predictions.sqlite")
+        return clf
+
+    @classmethod
+    def _from_state(cls, state: dict, encoder: Encoder, manifest: dict, shared: dict) -> Classifier:
         config = RankerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()})
         references = [Reference(**r) for r in state["references"]]
         features = Features(encoder, state["vectorizer"], config.dense_weight, config.lexical_weight)
         ranker = NeighbourRanker(config.per_class, config.decay, config.temperature).fit(state["index"], state["labels"])
-        specs = load_specs(settings.detectors_path) if settings.detectors_path.is_file() else ()
-        return cls(taxonomy=taxonomy, rules=rules, references=references, features=features, ranker=ranker,
+        return cls(references=references, features=features, ranker=ranker,
                    calibrator=state["calibrator"], config=config, head=state.get("head"),
-                   head_blend=state.get("head_blend", 0.0), detectors=state.get("detectors"), specs=specs,
-                   rulings=rulings, notes=load_notes(settings.notes_path),
+                   head_blend=state.get("head_blend", 0.0), detectors=state.get("detectors"),
                    reviewed=ReviewedDecisions.from_state(state.get("reviewed"), config.reviewed_match),
                    review_confidence=state.get("review_confidence"), detector_band=state.get("detector_band"),
-                   manifest=manifest)
+                   manifest=manifest, **shared)
 
     def with_encoder(self, encoder: Encoder) -> Classifier:
         """The same index served through another encoder (e.g. uncached, or the torch path), for
-        measurements; the instance itself stays read-only."""
+        measurements; the instance itself stays read-only. The copy keeps no answers between calls."""
         clone = copy.copy(self)
         clone.features = Features(encoder, self.features.vectorizer, self.features.dense_weight,
                                   self.features.lexical_weight)
+        clone.cache = None
+        if self.first_pass is not None:
+            clone.first_pass = copy.copy(self.first_pass)
+            clone.first_pass.cache = None
+        return clone
+
+    def without_first_pass(self) -> Classifier:
+        """The same index with the full model answering every row (``--full-model``); its stored
+        answers are kept apart from the default path's."""
+        clone = copy.copy(self)
+        clone.first_pass = None
+        if self.cache is not None:
+            clone.cache = PredictionCache(self.cache.identity + "|full-model", self.cache.path)
         return clone
 
     # ----------------------------------------------------------------- classify
-    def classify(self, text: str, *, top_k: int | None = None) -> Prediction:
+    def classify(self, text: str, *, top_k: int | None = None, path: str = "auto") -> Prediction:
         """Classify one description; raises InputError when it cannot be classified."""
-        return self.classify_many([text], top_k=top_k)[0]
+        return self.classify_many([text], top_k=top_k, path=path)[0]
 
     def classify_many(self, texts: Sequence[str], *, top_k: int | None = None, batch_size: int = 64,
-                      progress: Callable[[int], None] | None = None) -> list[Prediction]:
-        """Classify many descriptions in order; raises InputError naming the first bad position."""
+                      progress: Callable[[int], None] | None = None, path: str = "auto") -> list[Prediction]:
+        """Classify many descriptions in order; raises InputError naming the first bad position.
+
+        Each distinct normalised text is classified once, and an answer given before (by this index,
+        on this path) is reused. ``path`` is one of PATHS; every prediction records which answered it.
+        """
+        if path not in PATHS:
+            raise ValueError(f"Expected path to be one of {PATHS}; found {path!r}.")
         prepared = []
         for position, text in enumerate(texts):
             try:
@@ -289,19 +371,55 @@ class Classifier:
                     raise
                 raise InputError(f"Row {position}: {exc}", reason=exc.reason, row=position) from exc
         k = top_k or self.config.top_k
-        out: list[Prediction] = []
-        for start in range(0, len(prepared), batch_size):
-            chunk = prepared[start:start + batch_size]
-            normalised = [c[0] for c in chunk]
-            scored = self._score(normalised)
-            matches = self.reviewed.matches(scored.X, self.config.dense_weight + self.config.lexical_weight)
-            detector_hits = self._detector_hits(normalised, scored.dense)
-            for i, (norm, truncated) in enumerate(chunk):
-                out.append(self._predict_one(texts[start + i], norm, truncated, scored, i, k, matches[i],
-                                             detector_hits[i]))
+        cache = self.cache
+        keys = [cache.key(path, k, norm) if cache else norm for norm, _t in prepared]
+        answers = cache.get_many(keys) if cache else {}
+        rows_of = Counter(norm for (norm, _t), key in zip(prepared, keys) if key not in answers)
+        todo = list(rows_of)
+        if progress and len(todo) < len(prepared):
+            progress(len(prepared) - rows_of.total())
+        computed: dict[str, Prediction] = {}
+        for start in range(0, len(todo), batch_size):
+            chunk = todo[start:start + batch_size]
+            computed.update(zip(chunk, self._answer(chunk, k, path)))
             if progress:
-                progress(len(chunk))
-        return out
+                progress(sum(rows_of[norm] for norm in chunk))
+        fresh = {key: computed[norm] for (norm, _t), key in zip(prepared, keys) if norm in computed}
+        if cache:
+            cache.put_many(fresh)
+        answers.update(fresh)
+        return [self._in_users_words(answers[key], text, truncated)
+                for text, (_n, truncated), key in zip(texts, prepared, keys)]
+
+    def _answer(self, normalised: list[str], k: int, path: str) -> list[Prediction]:
+        """Predictions for distinct normalised texts, matched terms still in normalised form."""
+        if self.first_pass is None or path == "full":
+            return self._predict_batch(normalised, k)
+        first = [replace(p, answered_by="first_pass") for p in self.first_pass._predict_batch(normalised, k)]
+        if path == "first_pass":
+            return first
+        real_style = self.style.is_real_style(self.first_pass.features.transform(normalised, "query")) \
+            if self.style is not None else np.zeros(len(normalised), dtype=bool)
+        unsure = [i for i, p in enumerate(first) if real_style[i] or not accepts(p, self.first_pass_threshold)]
+        if not unsure:
+            return first
+        for i, prediction in zip(unsure, self._predict_batch([normalised[i] for i in unsure], k)):
+            first[i] = prediction
+        return first
+
+    def _predict_batch(self, normalised: list[str], k: int) -> list[Prediction]:
+        scored = self._score(normalised)
+        matches = self.reviewed.matches(scored.X, self.config.dense_weight + self.config.lexical_weight)
+        detector_hits = self._detector_hits(normalised, scored.dense)
+        return [self._predict_one(norm, scored, i, k, matches[i], detector_hits[i])
+                for i, norm in enumerate(normalised)]
+
+    @staticmethod
+    def _in_users_words(prediction: Prediction, text: str, truncated: bool) -> Prediction:
+        """A stored answer for this user's text: matched terms as they spelled them (see original_spans)."""
+        suggestions = tuple(replace(s, matched_terms=original_spans(text, s.matched_terms))
+                            for s in prediction.suggestions)
+        return replace(prediction, text=text, truncated=truncated, suggestions=suggestions)
 
     def _score(self, normalised: list[str]) -> Scored:
         """The one scoring step behind classify and contrast."""
@@ -336,12 +454,15 @@ class Classifier:
         sentences = [s.strip() for s in _SENTENCE.split(norm) if sum(ch.isalnum() for ch in s) >= 4]
         if len(sentences) < 2:
             return {family: norm[:160] for family in families}
-        dense = self.features.encoder.encode(sentences, "query")
-        return {family: sentences[int(np.argmax(self.detectors.models_[family].predict_proba(dense)[:, 1]))][:160]
+        # The first pass's detectors point at the sentence just as well, without the model's cost.
+        first = self.first_pass
+        source = first if first is not None and first.detectors is not None and all(
+            f in first.detectors.models_ for f in families) else self
+        dense = source.features.encoder.encode(sentences, "query")
+        return {family: sentences[int(np.argmax(source.detectors.models_[family].predict_proba(dense)[:, 1]))][:160]
                 for family in families}
 
-    def _predict_one(self, text, norm, truncated, scored: Scored, i: int, k, reviewed=None,
-                     detected=((), ())) -> Prediction:
+    def _predict_one(self, norm, scored: Scored, i: int, k, reviewed=None, detected=((), ())) -> Prediction:
         classes = self.ranker.classes_
         probs, scores, sims = scored.probs[i], scored.scores[i], scored.sims[i]
         order = list(np.argsort(-probs, kind="stable"))
@@ -370,7 +491,7 @@ class Classifier:
         for idx in order[:k]:
             code = classes[idx]
             item = self.taxonomy[code]
-            terms, precedents = self._evidence(code, text, norm, query_words, sims)
+            terms, precedents = self._evidence(code, norm, query_words, sims)
             suggestions.append(Suggestion(
                 code=code, name=item.name, path=item.path, score=round(float(scores[idx]), 4),
                 confidence=round(min(1.0, float(probs[idx]) * scale), 4), definition=item.definition,
@@ -388,10 +509,10 @@ class Classifier:
         else:
             reasons = self._review_reasons(suggestions, probs, order, verdict, redirect_hits, unsure)
         return Prediction(
-            text=text, normalised=norm, suggestions=tuple(suggestions), verdict=verdict,
+            text=norm, normalised=norm, suggestions=tuple(suggestions), verdict=verdict,
             rule_hits=tuple(hits), needs_review=bool(reasons), review_reasons=reasons,
             follow_up=tuple(dict.fromkeys(h.question_zh for h in hits if h.question_zh)),
-            truncated=truncated, scores={c: round(float(s), 4) for c, s in zip(classes, scores)},
+            scores={c: round(float(s), 4) for c, s in zip(classes, scores)},
         )
 
     def _detector_rule_hits(self, norm: str, fired, term_hits: list[RuleHit]) -> list[RuleHit]:
@@ -413,13 +534,13 @@ class Classifier:
         """Factor that turns the blended probabilities into confidences calibrated at the top-1."""
         return float(self.calibrator.transform(top_probability)[0]) / max(float(top_probability), 1e-9)
 
-    def _evidence(self, code: str, text: str, norm: str, query_words: list[str], sims: np.ndarray):
-        """Matched terms (as the user wrote them) and nearest precedents of one item for one description."""
+    def _evidence(self, code: str, norm: str, query_words: list[str], sims: np.ndarray):
+        """Matched terms (normalised) and nearest precedents of one item for one description."""
         precedents = top_precedents(sims, self._rows_by_code[code], self.references,
                                     scale=self.config.dense_weight + self.config.lexical_weight)
         precedent_words = set().union(*(self._reference_words(p.text) for p in precedents))
         terms = matched_terms(norm, query_words, self._vocab[code], precedent_words)
-        return original_spans(text, terms), precedents
+        return terms, precedents
 
     # ----------------------------------------------------------------- explain more
     def contrast(self, text: str, code: str) -> Contrast:

@@ -99,3 +99,29 @@ def confusion_by_subcategory(gold: list[str], predicted: list[str], path: Path) 
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def threshold_sweep(points: list[dict], chosen: float, sets: list[str], path: Path) -> Path:
+    """Top-1 of the default path against rows/s as the first pass's confidence threshold moves;
+    the threshold build chose by cross-validation is marked."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
+    for key in sets:
+        speed = [p[key]["rows_per_s"] for p in points]
+        top1 = [p[key]["top1"] for p in points]
+        line, = ax.plot(speed, top1, marker=".", label=key)
+        mark = min(points, key=lambda p: abs(p["threshold"] - chosen))
+        ax.scatter([mark[key]["rows_per_s"]], [mark[key]["top1"]], s=80, facecolors="none",
+                   edgecolors=line.get_color(), zorder=3)
+        ax.annotate(f"{chosen:.2f}", (mark[key]["rows_per_s"], mark[key]["top1"]), textcoords="offset points",
+                    xytext=(6, -12), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("rows/s (estimated from each path's measured cost per row)")
+    ax.set_ylabel("top-1")
+    ax.set_title("Threshold sweep: left, every row to the full model; right, the first pass alone")
+    ax.title.set_fontsize(9)
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

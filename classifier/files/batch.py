@@ -28,8 +28,8 @@ from classifier.records import Prediction
 
 RESULT_COLUMNS = (
     "code", "name", "confidence", "verdict", "verdict_zh", "rule_ids", "rulings", "top3", "needs_review",
-    "review_reasons", "review_why", "reasons", "follow_up", "truncated", "error", "error_code", "warning",
-    "model_version", "taxonomy_version",
+    "review_reasons", "review_why", "reasons", "follow_up", "truncated", "answered_by", "error", "error_code",
+    "warning", "model_version", "taxonomy_version",
 )
 CHUNK_ROWS = 256
 MEMO_LIMIT = 50_000

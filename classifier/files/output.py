@@ -67,7 +67,8 @@ def prediction_row(prediction: Prediction, lang: str = "zh") -> dict[str, object
         "review_why": review_text(prediction.review_reasons, lang),
         "reasons": reasons_text(prediction, lang),
         "follow_up": " ".join(prediction.questions(lang)),
-        "truncated": prediction.truncated, "error": "", "error_code": "", "warning": "",
+        "truncated": prediction.truncated, "answered_by": prediction.answered_by,
+        "error": "", "error_code": "", "warning": "",
     }
 
 
@@ -99,5 +100,6 @@ def prediction_record(prediction: Prediction, taxonomy: Taxonomy, versions: dict
         "suggestions": [{"code": s.code, "name": s.name, "confidence": s.confidence, "raw_score": s.score}
                         for s in prediction.suggestions],
         "truncated": prediction.truncated,
+        "answered_by": prediction.answered_by,
         **versions,
     }

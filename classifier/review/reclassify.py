@@ -35,7 +35,7 @@ REGISTRY_COLUMNS = (
     "suggested_code", "suggested_name", "registered_resolved", "registered_names", "registered_unresolved",
     "agreement", "agreement_zh", "verdict", "verdict_zh", "rule_ids", "rulings", "registered_rule_ids",
     "registered_rulings", "confidence", "needs_review", "review_reasons", "review_why", "review_priority", "top3",
-    "reasons", "follow_up", "error", "error_code", "warning", "model_version", "taxonomy_version",
+    "reasons", "follow_up", "answered_by", "error", "error_code", "warning", "model_version", "taxonomy_version",
 )
 FIRST_ROWS = 20
 
