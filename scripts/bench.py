@@ -171,7 +171,7 @@ def rerun(clf: Classifier, texts: list[str]) -> dict:
         pd.DataFrame({"id": range(len(texts)), "text": texts}).to_csv(source, index=False)
         fresh.cache = PredictionCache(identity, store)
         t0 = time.perf_counter()
-        run_batch(source, target, fresh)
+        run_batch(fresh, source, target)
         whole = time.perf_counter() - t0
     return {"rows": len(texts), "first_run_embeddings_cached_rows_per_s": round(len(texts) / first, 1),
             "rerun_memory_rows_per_s": round(len(texts) / memory, 1),
