@@ -181,15 +181,21 @@ def rerun(clf: Classifier, texts: list[str]) -> dict:
 
 def threshold_sweep(clf: Classifier, by_set: dict[str, dict], seconds: dict[str, float]) -> dict:
     """Top-1 of the default path as the first pass's threshold moves, from the per-row answers of
-    both paths; rows/s estimated from the measured seconds per row of each path."""
+    both paths (the style router and the other conditions as the default path applies them);
+    rows/s estimated from the measured seconds per row of each path."""
     from classifier.engine.cascade import NEVER, accepts
 
+    routed = {}
+    for key, paths in by_set.items():
+        first = paths["first pass only"]
+        features = clf.first_pass.features.transform([p.normalised for p in first], "query")
+        routed[key] = clf.style.is_real_style(features) if clf.style is not None else np.zeros(len(first), bool)
     points = []
     for threshold in [*np.round(np.arange(0.30, 1.0, 0.02), 2).tolist(), NEVER]:
         point = {"threshold": threshold}
         for key, paths in by_set.items():
             first, full, gold = paths["first pass only"], paths["full model only"], paths["gold"]
-            taken = [accepts(p, threshold) for p in first]
+            taken = [accepts(p, threshold) and not real for p, real in zip(first, routed[key])]
             answers = [a if ok else b for a, b, ok in zip(first, full, taken)]
             share = sum(taken) / len(taken)
             point[key] = {"top1": round(float(np.mean([p.code in g for p, g in zip(answers, gold)])), 3),
