@@ -102,6 +102,16 @@ def text_key(model_name: str, kind: str, text: str) -> str:
     return hashlib.sha256(f"{model_name}\x1f{kind}\x1f{text}".encode()).hexdigest()
 
 
+def select_by_keys(conn: sqlite3.Connection, table: str, column: str, keys: list[str]) -> list[tuple]:
+    """(key, value) rows of a key-value table, asked 500 keys at a time (SQLite caps the parameters)."""
+    rows: list[tuple] = []
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        rows += conn.execute(f"SELECT key, {column} FROM {table} WHERE key IN ({','.join('?' * len(part))})",
+                             part).fetchall()
+    return rows
+
+
 class CachedEncoder:
     """Encode each distinct text once: an in-memory map, backed by SQLite when a path is given."""
 
@@ -134,18 +144,14 @@ class CachedEncoder:
         conn = self._connect() if missing else None
         try:
             if conn is not None and missing:
-                for start in range(0, len(missing), 500):
-                    part = missing[start:start + 500]
-                    rows = conn.execute(
-                        f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
-                    ).fetchall()
-                    for key, blob in rows:
-                        found[key] = np.frombuffer(blob, dtype=np.float32)
+                for key, blob in select_by_keys(conn, "vectors", "vec", missing):
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
             todo = [k for k in missing if k not in found]
             self.hits += len(keys) - len(todo)
             self.misses += len(todo)
             if todo:
-                first = {k: t for k, t in zip(keys, texts) if k in set(todo)}
+                wanted = set(todo)
+                first = {k: t for k, t in zip(keys, texts) if k in wanted}
                 vectors = self.inner.encode([first[k] for k in todo], kind)
                 for key, vec in zip(todo, vectors):
                     found[key] = np.ascontiguousarray(vec, dtype=np.float32)

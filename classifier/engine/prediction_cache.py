@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from classifier.engine.embedding import select_by_keys
 from classifier.records import Prediction
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS predictions (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -57,16 +58,11 @@ class PredictionCache:
         conn = self._connect() if missing else None
         if conn is not None:
             try:
-                for start in range(0, len(missing), 500):
-                    part = missing[start:start + 500]
-                    rows = conn.execute(
-                        f"SELECT key, value FROM predictions WHERE key IN ({','.join('?' * len(part))})", part
-                    ).fetchall()
-                    for key, value in rows:
-                        try:
-                            found[key] = Prediction.from_dict(json.loads(value))
-                        except (ValueError, TypeError, KeyError):
-                            continue  # an entry from another version of the records: classify again
+                for key, value in select_by_keys(conn, "predictions", "value", missing):
+                    try:
+                        found[key] = Prediction.from_dict(json.loads(value))
+                    except (ValueError, TypeError, KeyError):
+                        continue  # an entry from another version of the records: classify again
             except sqlite3.Error:
                 pass
             finally:
