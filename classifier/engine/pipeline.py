@@ -64,14 +64,29 @@ _SENTENCE = re.compile(r"(?<=[。；;!?！？\n])|(?<=[.!?] )")
 
 def check_text(text: object, max_chars: int) -> tuple[str, bool]:
     """Normalised text and whether it was cut, or InputError for text that cannot be classified."""
+    if isinstance(text, str):
+        return _check_str(text, max_chars)
     if text is None or (isinstance(text, float) and math.isnan(text)):
         raise InputError("Expected a product description; found an empty value. Type a description of the product or service.",
                          reason="empty_text")
-    if not isinstance(text, str):
-        raise InputError(f"Expected the description as text; found {type(text).__name__}.", reason="not_text",
-                         found=type(text).__name__)
+    raise InputError(f"Expected the description as text; found {type(text).__name__}.", reason="not_text",
+                     found=type(text).__name__)
+
+
+def _has_two_letters(text: str) -> bool:
+    seen = 0
+    for ch in text:
+        if ch.isalpha():
+            seen += 1
+            if seen == 2:
+                return True
+    return False
+
+
+@lru_cache(maxsize=8192)  # a batch checks each text, then classify_many checks it again
+def _check_str(text: str, max_chars: int) -> tuple[str, bool]:
     cleaned = normalise(text)
-    if sum(ch.isalpha() for ch in cleaned) < 2:  # a description has words; digits or one stray letter do not count
+    if not _has_two_letters(cleaned):  # a description has words; digits or one stray letter do not count
         raise InputError(
             "Expected a product description with words in it; found "
             + ("an empty text" if not cleaned else f"only symbols or numbers ({cleaned[:20]!r})")
@@ -135,7 +150,8 @@ class Classifier:
                  rulings: tuple[Ruling, ...] = (), notes: tuple = (),
                  reviewed: ReviewedDecisions | None = None, review_confidence: float | None = None,
                  detector_band: float | None = None, manifest: dict | None = None,
-                 first_pass: Classifier | None = None, first_pass_threshold: float = NEVER):
+                 first_pass: Classifier | None = None, first_pass_threshold: float = NEVER,
+                 reference_words: dict[str, frozenset[str]] | None = None):
         self.taxonomy = taxonomy
         self.first_pass = first_pass
         self.first_pass_threshold = first_pass_threshold
@@ -160,13 +176,15 @@ class Classifier:
         self.manifest = manifest or {}
         self.tokenizer: Tokenizer = features.vectorizer.analyzer
         self._vocab = {item.code: ItemVocabulary.of(item, self.tokenizer) for item in taxonomy.items}
+        # The embedding columns lead the hybrid matrix; the rest are the TF-IDF vocabulary.
+        ranker.split_dense(ranker.index_.shape[1] - len(getattr(features.vectorizer, "vocabulary_", {})))
         self._rows_by_code = {
             code: np.flatnonzero(ranker.labels_ == i) for i, code in enumerate(ranker.classes_)
         }
         self._known = set(taxonomy.codes)
-        # Reference texts are a fixed set: segment each once, not once per suggestion.
-        self._reference_words = lru_cache(maxsize=8192)(
-            lambda text: frozenset(self.tokenizer.words(normalise(text))))
+        # Reference texts are a fixed set: their words are segmented once, at build, and saved.
+        self._segmented = dict(reference_words or {})
+        self._segment = lru_cache(maxsize=8192)(lambda text: frozenset(self.tokenizer.words(normalise(text))))
 
     # ----------------------------------------------------------------- build / load
     @classmethod
@@ -260,6 +278,8 @@ class Classifier:
             "detectors": self.detectors, "review_confidence": self.review_confidence,
             "detector_band": self.detector_band,
             "reviewed": self.reviewed.state(),
+            "reference_words": {r.text: tuple(self._segmented.get(r.text) or self._segment(r.text))
+                                for r in self.references},
         }
 
     def save(self, settings: Settings | None = None) -> dict:
@@ -325,7 +345,8 @@ class Classifier:
                    head_blend=state.get("head_blend", 0.0), detectors=state.get("detectors"),
                    reviewed=ReviewedDecisions.from_state(state.get("reviewed"), config.reviewed_match),
                    review_confidence=state.get("review_confidence"), detector_band=state.get("detector_band"),
-                   manifest=manifest, **shared)
+                   manifest=manifest, reference_words={text: frozenset(words) for text, words in
+                                                       state.get("reference_words", {}).items()}, **shared)
 
     def with_encoder(self, encoder: Encoder) -> Classifier:
         """The same index served through another encoder (e.g. uncached, or the torch path), for
@@ -459,8 +480,8 @@ class Classifier:
         source = first if first is not None and first.detectors is not None and all(
             f in first.detectors.models_ for f in families) else self
         dense = source.features.encoder.encode(sentences, "query")
-        return {family: sentences[int(np.argmax(source.detectors.models_[family].predict_proba(dense)[:, 1]))][:160]
-                for family in families}
+        probs = source.detectors.predict_proba(dense)
+        return {family: sentences[int(np.argmax(probs[family]))][:160] for family in families}
 
     def _predict_one(self, norm, scored: Scored, i: int, k, reviewed=None, detected=((), ())) -> Prediction:
         classes = self.ranker.classes_
@@ -538,7 +559,7 @@ class Classifier:
         """Matched terms (normalised) and nearest precedents of one item for one description."""
         precedents = top_precedents(sims, self._rows_by_code[code], self.references,
                                     scale=self.config.dense_weight + self.config.lexical_weight)
-        precedent_words = set().union(*(self._reference_words(p.text) for p in precedents))
+        precedent_words = set().union(*(self._segmented.get(p.text) or self._segment(p.text) for p in precedents))
         terms = matched_terms(norm, query_words, self._vocab[code], precedent_words)
         return terms, precedents
 

@@ -3,7 +3,8 @@
 Keyed by the index that answered (its hash, which changes with the data, the model, the reviewed
 decisions and the first pass), the path asked for, how many suggestions, and the normalised text.
 Entries hold the prediction with its matched terms in normalised form; the caller maps them back
-to the user's own spelling, which may differ between two texts that normalise alike. Stored as
+to the user's own spelling, which may differ between two texts that normalise alike. The per-item
+ranker scores are not stored (nothing outside the classifier reads them). Stored as
 JSON, never pickled, so a cache file cannot run code. SQLite keeps it across runs; a damaged or
 locked file degrades to the in-memory map rather than failing a batch.
 """
@@ -83,7 +84,7 @@ class PredictionCache:
             with conn:
                 conn.executemany(
                     "INSERT OR REPLACE INTO predictions (key, value) VALUES (?, ?)",
-                    [(k, json.dumps(p.to_dict(with_scores=True), ensure_ascii=False)) for k, p in entries.items()],
+                    [(k, json.dumps(p.to_dict(), ensure_ascii=False)) for k, p in entries.items()],
                 )
         except sqlite3.Error:
             pass  # the answers stand; only the next run's shortcut is lost

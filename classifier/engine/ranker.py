@@ -76,10 +76,24 @@ class NeighbourRanker(ClassifierMixin, BaseEstimator):
         self.slots_ = slots
         return self
 
+    def split_dense(self, columns: int) -> NeighbourRanker:
+        """Say that the first ``columns`` features are dense (embeddings in a sparse hybrid matrix):
+        their products then run as one dense matrix product, several times faster than sparse."""
+        check_is_fitted(self)
+        if sparse.issparse(self.index_) and 0 < columns < self.index_.shape[1]:
+            self._dense_index = np.ascontiguousarray(self.index_[:, :columns].toarray())
+            self._sparse_index = self.index_[:, columns:].tocsr()
+        return self
+
     def similarities(self, X) -> np.ndarray:
         """Similarity of each query row to every reference, shape (n_queries, n_references)."""
         check_is_fitted(self)
-        return _dot(X, self.index_)
+        dense = self.__dict__.get("_dense_index")
+        if dense is None or not sparse.issparse(X):
+            return _dot(X, self.index_)
+        columns = dense.shape[1]
+        X = X.tocsr()
+        return X[:, :columns].toarray() @ dense.T + _dot(X[:, columns:], self._sparse_index)
 
     def scores_from_similarities(self, sims: np.ndarray) -> np.ndarray:
         gathered = np.where(self.slots_ >= 0, sims[:, np.maximum(self.slots_, 0)], -np.inf)
