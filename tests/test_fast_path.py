@@ -186,3 +186,30 @@ def test_a_damaged_first_pass_is_refused(stub_settings, stub_classifier):
             Classifier.load(stub_settings)
     finally:
         manifest_path.write_text(original, encoding="utf-8")
+
+
+# ----------------------------------------------------------------- after the encoder
+def test_linearised_detectors_give_sklearns_probabilities(stub_classifier):
+    detectors = stub_classifier.detectors
+    assert detectors is not None and detectors.families_
+    dense = stub_classifier.features.encoder.encode(TEXTS, "query")
+    fast = detectors.predict_proba(dense)
+    assert detectors.__dict__.get("_linear") is not None  # the fast form is in use
+    for family, model in detectors.models_.items():
+        assert np.allclose(fast[family], model.predict_proba(dense)[:, 1], atol=1e-12)
+
+
+def test_the_dense_block_product_equals_the_sparse_one(stub_classifier):
+    from classifier.engine.ranker import _dot
+
+    for clf in (stub_classifier, stub_classifier.first_pass):
+        X = clf.features.transform(TEXTS, "query")
+        assert clf.ranker.__dict__.get("_dense_index") is not None
+        assert np.allclose(clf.ranker.similarities(X), _dot(X, clf.ranker.index_), atol=1e-12)
+
+
+def test_reference_words_are_saved_with_the_index(stub_settings, stub_classifier):
+    loaded = Classifier.load(stub_settings)
+    assert len(loaded._segmented) == len({r.text for r in loaded.references})
+    some = loaded.references[10].text
+    assert loaded._segmented[some] == loaded._segment(some)

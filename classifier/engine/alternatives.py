@@ -32,7 +32,7 @@ def contrast(clf: Classifier, text: str, code: str) -> Contrast:
     order = list(np.argsort(-probs, kind="stable"))
     idx = int(np.flatnonzero(clf.ranker.classes_ == code)[0])
     scale = clf._calibration_scale(probs[order[0]])
-    terms, precedents = clf._evidence(code, text, norm, clf.tokenizer.words(norm), scored.sims[0])
+    terms, precedents = clf._evidence(code, norm, clf.tokenizer.words(norm), scored.sims[0])
     item = clf.taxonomy[code]
     hits = clf.rule_hits_for(norm, code)
     return Contrast(
