@@ -58,6 +58,7 @@ Progress = Callable[[str], None]
 PATHS = ("auto", "full", "first_pass")
 # Training rows written in the styles users bring (news, case studies…), as opposed to team style.
 REAL_STYLE_SOURCES = ("real", "ruling")
+_SEP = "\x1f"  # joins the saved words of one reference text
 # Sentences of a description, for naming the one that made a ruling detector fire.
 _SENTENCE = re.compile(r"(?<=[。；;!?！？\n])|(?<=[.!?] )")
 
@@ -107,6 +108,11 @@ class Scored:
     sims: np.ndarray  # (n, references): hybrid similarity to each reference
     scores: np.ndarray  # (n, classes): neighbour-ranker scores
     probs: np.ndarray  # (n, classes): ranker softmax blended with the head
+
+
+def _same_vectorizer(a, b) -> bool:
+    return (getattr(a, "vocabulary_", None) == getattr(b, "vocabulary_", None)
+            and np.array_equal(getattr(a, "idf_", None), getattr(b, "idf_", None)))
 
 
 def first_pass_record(first: Classifier, threshold: float, style: StyleRouter | None) -> dict:
@@ -278,7 +284,9 @@ class Classifier:
             "detectors": self.detectors, "review_confidence": self.review_confidence,
             "detector_band": self.detector_band,
             "reviewed": self.reviewed.state(),
-            "reference_words": {r.text: tuple(self._segmented.get(r.text) or self._segment(r.text))
+            # One joined string per reference: joblib unpickles in pure Python, and a hundred thousand
+            # small strings would add seconds to every cold start.
+            "reference_words": {r.text: _SEP.join(sorted(self._segmented.get(r.text) or self._segment(r.text)))
                                 for r in self.references},
         }
 
@@ -296,7 +304,11 @@ class Classifier:
         encoder = self.features.encoder
         extra["model_fingerprint"] = fingerprint_of(encoder)
         if self.first_pass is not None:
-            state["first_pass"] = {"state": self.first_pass._state(), "encoder": self.first_pass.features.encoder,
+            first_state = self.first_pass._state()
+            first_state.pop("reference_words")  # the same references: loaded once, shared
+            if _same_vectorizer(first_state["vectorizer"], self.features.vectorizer):
+                first_state["vectorizer"] = None
+            state["first_pass"] = {"state": first_state, "encoder": self.first_pass.features.encoder,
                                    "threshold": self.first_pass_threshold, "style": self.style}
             extra["first_pass"] = first_pass_record(self.first_pass, self.first_pass_threshold, self.style)
         self.manifest = artifacts.save(state, settings.models_dir, model=encoder.name,
@@ -325,19 +337,26 @@ class Classifier:
                 raise ArtifactError(
                     f"The first pass in {settings.models_dir} does not match its manifest (expected sha256 {recorded}); "
                     f"it is damaged and will not be used. Run `{artifacts.REBUILD}` to rebuild it.")
-            # One jieba instance with the same dictionary serves both passes (each costs ~1 s to start).
+            # The passes share what build made identical: the TF-IDF vocabulary (saved once) and one
+            # jieba instance with the same dictionary (each costs ~1 s to start).
+            if first["state"]["vectorizer"] is None:
+                first["state"]["vectorizer"] = clf.features.vectorizer
             if first["state"]["vectorizer"].analyzer.user_words == clf.tokenizer.user_words:
                 first["state"]["vectorizer"].analyzer = static.tokenizer = clf.tokenizer
-            clf.first_pass = cls._from_state(first["state"], static, {"model": static.name}, shared)
+            clf.first_pass = cls._from_state(first["state"], static, {"model": static.name}, shared, clf._segmented)
             clf.first_pass_threshold = float(first["threshold"])
             clf.style = first.get("style")
         clf.cache = PredictionCache(str(manifest.get("index_sha256", "")), settings.cache_dir / "predictions.sqlite")
         return clf
 
     @classmethod
-    def _from_state(cls, state: dict, encoder: Encoder, manifest: dict, shared: dict) -> Classifier:
+    def _from_state(cls, state: dict, encoder: Encoder, manifest: dict, shared: dict,
+                    reference_words: dict[str, frozenset[str]] | None = None) -> Classifier:
         config = RankerConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in state["config"].items()})
         references = [Reference(**r) for r in state["references"]]
+        if reference_words is None:
+            reference_words = {text: frozenset(filter(None, joined.split(_SEP)))
+                               for text, joined in state.get("reference_words", {}).items()}
         features = Features(encoder, state["vectorizer"], config.dense_weight, config.lexical_weight)
         ranker = NeighbourRanker(config.per_class, config.decay, config.temperature).fit(state["index"], state["labels"])
         return cls(references=references, features=features, ranker=ranker,
@@ -345,8 +364,7 @@ class Classifier:
                    head_blend=state.get("head_blend", 0.0), detectors=state.get("detectors"),
                    reviewed=ReviewedDecisions.from_state(state.get("reviewed"), config.reviewed_match),
                    review_confidence=state.get("review_confidence"), detector_band=state.get("detector_band"),
-                   manifest=manifest, reference_words={text: frozenset(words) for text, words in
-                                                       state.get("reference_words", {}).items()}, **shared)
+                   manifest=manifest, reference_words=reference_words, **shared)
 
     def with_encoder(self, encoder: Encoder) -> Classifier:
         """The same index served through another encoder (e.g. uncached, or the torch path), for
