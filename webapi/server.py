@@ -124,7 +124,10 @@ class Service:
     def _load_once(self) -> None:
         try:
             classifier = self._load()
-            classifier.classify(WARM_UP_TEXT)  # the first answer pays for lazy set-up; not a user's request
+            # The first answer of each path pays for its lazy set-up (the model's session, jieba); not a
+            # user's request. The warm-up text alone would be answered by the first pass.
+            for path in ("full", "first_pass"):
+                classifier.classify(WARM_UP_TEXT, path=path)
             self.classifier = classifier
         except Exception as exc:  # noqa: BLE001 - reported by /readyz, never raised into a request
             self.failure = " ".join(str(exc).split())[:300]
