@@ -67,15 +67,14 @@ class StyleRouter:
         self.cv_ = cv
 
     @classmethod
-    def fit(cls, features, references, real_sources: tuple[str, ...] = ("real", "ruling")) -> StyleRouter | None:
+    def fit(cls, X, y: np.ndarray) -> StyleRouter | None:
+        """``X``: the first pass's features of the training rows; ``y``: whether each is real-style."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import cross_val_predict
 
-        rows = [i for i, r in enumerate(references) if r.source not in ("definition", "name", "faq")]
-        y = np.array([references[i].source in real_sources for i in rows])
+        y = np.asarray(y, dtype=bool)
         if y.sum() < 20 or (~y).sum() < 20:
             return None
-        X = features[rows]
         model = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
         oof = cross_val_predict(model, X, y, cv=5)
         cv = {"accuracy": round(float((oof == y).mean()), 3), "real_style_recall": round(float(oof[y].mean()), 3),

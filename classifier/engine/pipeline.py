@@ -271,7 +271,8 @@ class Classifier:
                               extra_examples=extra_examples, provenance=provenance, progress=progress)
             threshold = choose_threshold(first.oof, oof, config.first_pass_tolerance) if first.oof and oof else NEVER
             built.first_pass, built.first_pass_threshold = first, threshold
-            built.style = StyleRouter.fit(first.ranker.index_, references)
+            built.style = StyleRouter.fit(first.ranker.index_[train_rows],
+                                          [references[i].source in REAL_STYLE_SOURCES for i in train_rows])
             built.manifest["first_pass"] = first_pass_record(first, threshold, built.style)
         return built
 
@@ -373,9 +374,6 @@ class Classifier:
         clone.features = Features(encoder, self.features.vectorizer, self.features.dense_weight,
                                   self.features.lexical_weight)
         clone.cache = None
-        if self.first_pass is not None:
-            clone.first_pass = copy.copy(self.first_pass)
-            clone.first_pass.cache = None
         return clone
 
     def without_first_pass(self) -> Classifier:
@@ -433,25 +431,27 @@ class Classifier:
     def _answer(self, normalised: list[str], k: int, path: str) -> list[Prediction]:
         """Predictions for distinct normalised texts, matched terms still in normalised form."""
         if self.first_pass is None or path == "full":
-            return self._predict_batch(normalised, k)
-        first = [replace(p, answered_by="first_pass") for p in self.first_pass._predict_batch(normalised, k)]
+            return self._predict_batch(normalised, k)[0]
+        answers, scored = self.first_pass._predict_batch(normalised, k)
+        first = [replace(p, answered_by="first_pass") for p in answers]
         if path == "first_pass":
             return first
-        real_style = self.style.is_real_style(self.first_pass.features.transform(normalised, "query")) \
-            if self.style is not None else np.zeros(len(normalised), dtype=bool)
+        # The router reads the first pass's own features, already computed for its answers.
+        real_style = self.style.is_real_style(scored.X) if self.style is not None \
+            else np.zeros(len(normalised), dtype=bool)
         unsure = [i for i, p in enumerate(first) if real_style[i] or not accepts(p, self.first_pass_threshold)]
         if not unsure:
             return first
-        for i, prediction in zip(unsure, self._predict_batch([normalised[i] for i in unsure], k)):
+        for i, prediction in zip(unsure, self._predict_batch([normalised[i] for i in unsure], k)[0]):
             first[i] = prediction
         return first
 
-    def _predict_batch(self, normalised: list[str], k: int) -> list[Prediction]:
+    def _predict_batch(self, normalised: list[str], k: int) -> tuple[list[Prediction], Scored]:
         scored = self._score(normalised)
         matches = self.reviewed.matches(scored.X, self.config.dense_weight + self.config.lexical_weight)
         detector_hits = self._detector_hits(normalised, scored.dense)
         return [self._predict_one(norm, scored, i, k, matches[i], detector_hits[i])
-                for i, norm in enumerate(normalised)]
+                for i, norm in enumerate(normalised)], scored
 
     @staticmethod
     def _in_users_words(prediction: Prediction, text: str, truncated: bool) -> Prediction:

@@ -35,7 +35,10 @@ class StaticEncoder:
         self.tokenizer = tokenizer
         self.teacher = teacher
         self._position = {w: i for i, w in enumerate(self.words)}
-        self.fingerprint = f"static-{self.sha256()[:12]}"
+        digest = hashlib.sha256("\x1f".join(self.words).encode("utf-8"))
+        digest.update(self.vectors.tobytes())
+        self._sha256 = digest.hexdigest()  # the object is immutable: hashed once, when made or loaded
+        self.fingerprint = f"static-{self._sha256[:12]}"
         self.name = self.fingerprint
 
     def __getstate__(self):
@@ -46,9 +49,7 @@ class StaticEncoder:
 
     def sha256(self) -> str:
         """The identity of the vectors and vocabulary: recorded in the manifest, checked on load."""
-        digest = hashlib.sha256("\x1f".join(self.words).encode("utf-8"))
-        digest.update(self.vectors.tobytes())
-        return digest.hexdigest()
+        return self._sha256
 
     def ids(self, text: str) -> list[int]:
         out = []

@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +31,6 @@ RESULT_COLUMNS = (
     "warning", "model_version", "taxonomy_version",
 )
 CHUNK_ROWS = 256
-MEMO_LIMIT = 50_000
 
 
 def error_row(error: InputError, lang: str = "zh") -> dict[str, object]:
@@ -43,36 +41,24 @@ def error_row(error: InputError, lang: str = "zh") -> dict[str, object]:
 
 
 def classify_texts(classifier: Classifier, texts: list, *, chunk_rows: int = CHUNK_ROWS,
-                   progress: Callable[[int], None] | None = None,
-                   memo: dict | None = None) -> list[Prediction | InputError]:
+                   progress: Callable[[int], None] | None = None) -> list[Prediction | InputError]:
     """One prediction, or the InputError that stopped it, per text, in order.
 
-    Identical texts are classified once (``memo`` carries that across calls of one run)."""
-    memo = {} if memo is None else memo
+    The classifier classifies each distinct text once and reuses the answers it gave before."""
     results: list[Prediction | InputError] = []
     for start in range(0, len(texts), chunk_rows):
         chunk = texts[start:start + chunk_rows]
         out: list[Prediction | InputError | None] = [None] * len(chunk)
-        todo: dict[str, list[int]] = {}
+        valid = []
         for i, text in enumerate(chunk):
-            key = text if isinstance(text, str) else repr(text)
-            if key in memo:
-                out[i] = memo[key]
-                continue
             try:
                 check_text(text, classifier.config.max_chars)
-                todo.setdefault(key, []).append(i)
+                valid.append(i)
             except InputError as exc:
                 out[i] = exc
-        if todo:
-            predictions = classifier.classify_many([chunk[positions[0]] for positions in todo.values()])
-            for (key, positions), prediction in zip(todo.items(), predictions):
-                prediction = replace(prediction, scores={})  # the per-item scores are not written out
-                if len(memo) > MEMO_LIMIT:
-                    memo.clear()
-                memo[key] = prediction
-                for i in positions:
-                    out[i] = prediction
+        if valid:
+            for i, prediction in zip(valid, classifier.classify_many([chunk[i] for i in valid])):
+                out[i] = prediction
         results.extend(out)
         if progress:
             progress(len(chunk))
@@ -93,15 +79,14 @@ def duplicate_ids(frame: pd.DataFrame, id_column: str | None) -> pd.Series | Non
 
 def classify_frame(classifier: Classifier, frame: pd.DataFrame, *, text_column: str | None = None,
                    chunk_rows: int = CHUNK_ROWS, progress: Callable[[int], None] | None = None,
-                   id_column: str | None = "id", memo: dict | None = None, lang: str = "zh",
+                   id_column: str | None = "id", lang: str = "zh",
                    repeated: pd.Series | None = None) -> pd.DataFrame:
     """A copy of ``frame`` with the result columns added; one output row per input row, same order.
 
     A row that cannot be classified (empty text, symbols only) gets a message in ``error``;
     a repeated id gets a note in ``warning``. Without ``text_column`` the usual names are tried."""
     text_column = pick_column(frame, text_column, TEXT_COLUMNS, "text")
-    results = classify_texts(classifier, frame[text_column].tolist(), chunk_rows=chunk_rows, progress=progress,
-                             memo=memo)
+    results = classify_texts(classifier, frame[text_column].tolist(), chunk_rows=chunk_rows, progress=progress)
     repeated = duplicate_ids(frame, id_column) if repeated is None else repeated
     return joined(frame, result_rows(results, lang), RESULT_COLUMNS, classifier.versions, repeated, lang)
 
@@ -155,14 +140,13 @@ def run_batch(classifier: Classifier, source: Path, target: Path, *, text_column
     bar = progress_factory(len(frame)) if progress_factory else None
     if bar is not None and done:
         bar.update(done)
-    memo: dict = {}
     repeated = duplicate_ids(frame, "id")
     try:
         with open(partial, "ab") as handle:
             handle.truncate(size)  # drop anything written after the last recorded chunk
             for start in range(done, len(frame), chunk_rows):
                 chunk = frame.iloc[start:start + chunk_rows]
-                out = classify_frame(classifier, chunk, text_column=text_column, memo=memo, lang=lang,
+                out = classify_frame(classifier, chunk, text_column=text_column, lang=lang,
                                      progress=bar.update if bar is not None else None,
                                      repeated=None if repeated is None else repeated.loc[chunk.index])
                 data = to_csv_bytes(out, bom=bom and start == 0)
