@@ -35,12 +35,16 @@ def _oof(correct, confidence, real_style=None):
 
 
 # ----------------------------------------------------------------- static encoder
+def _distill(texts=TEXTS, tokenizer=None, folds=(), ridge=0.03):
+    teacher = HashingEncoder(64)
+    return distill(teacher, texts, tokenizer or Tokenizer(), teacher.encode(texts, "query"), folds, ridge=ridge)
+
+
 def test_distilled_vectors_cover_the_corpus_words_and_every_character():
-    tokenizer = Tokenizer(["人臉辨識"])
-    static = distill(HashingEncoder(64), TEXTS, tokenizer, dims=16)
+    static, _ = _distill(tokenizer=Tokenizer(["人臉辨識"]))
     assert "人臉辨識" in static.words  # seen twice
     assert "倉" in static.words  # a character, the fallback for unseen words
-    assert static.vectors.shape == (len(static.words), 16)
+    assert static.vectors.shape == (len(static.words), 64)  # the teacher's own space
     vectors = static.encode(["人臉辨識打卡", "倉儲", "!!!"])
     assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-5)
     assert not vectors[2].any()  # no known word: a zero vector, not an error
@@ -48,10 +52,36 @@ def test_distilled_vectors_cover_the_corpus_words_and_every_character():
     assert static.ids("盤倉") == [static.words.index("盤"), static.words.index("倉")]
 
 
+def test_fitting_brings_a_text_close_to_the_teachers_vector_of_it():
+    teacher = HashingEncoder(64)
+    targets = teacher.encode(TEXTS, "query")
+    loose, _ = _distill(ridge=1e6)  # barely moved from the distilled words
+    fitted, _ = _distill(ridge=1e-3)
+    cosine = {name: (model.encode(TEXTS) * targets).sum(axis=1) for name, model in (("loose", loose), ("fitted", fitted))}
+    assert (cosine["fitted"] > 0.95).all()
+    assert cosine["fitted"].mean() > cosine["loose"].mean() + 0.1
+
+
+def test_held_out_vectors_come_from_a_fit_that_never_saw_the_text():
+    teacher = HashingEncoder(64)
+    targets = teacher.encode(TEXTS, "query")
+    folds = [np.array([0, 2, 4]), np.array([1, 3])]
+    static, held_out = _distill(folds=folds, ridge=1e-3)
+    in_sample = static.encode(TEXTS)
+    assert held_out.shape == in_sample.shape
+    assert np.allclose(held_out[5], in_sample[5], atol=1e-5)  # in no fold: the encoder's own vector
+    for row in (0, 1, 2, 3, 4):
+        assert held_out[row] @ targets[row] < in_sample[row] @ targets[row] - 0.05
+    nothing, held = _distill(texts=[*TEXTS, "!!!"], folds=[np.array([1, 6])])
+    assert not held[6].any() and not nothing.encode(["!!!"]).any()  # a text without known words stays zero
+    with pytest.raises(ValueError, match="one teacher vector per text"):
+        distill(teacher, TEXTS, Tokenizer(), targets[:3])
+
+
 def test_the_static_model_hash_names_its_vectors():
     tokenizer = Tokenizer()
-    static = distill(HashingEncoder(64), TEXTS, tokenizer, dims=8)
-    again = distill(HashingEncoder(64), TEXTS, tokenizer, dims=8)
+    static, _ = _distill(tokenizer=tokenizer)
+    again, _ = _distill(tokenizer=tokenizer)
     assert static.sha256() == again.sha256()  # deterministic build
     damaged = StaticEncoder(static.words, static.vectors * 1.001, tokenizer, static.teacher)
     assert damaged.sha256() != static.sha256()

@@ -48,12 +48,14 @@ class RankerConfig:
     # Rows left without review should have the right item this often (out-of-fold, real-style rows);
     # build picks the lowest confidence threshold that reaches it (never below review_confidence).
     review_precision: float = 0.97
-    # A first pass with static word vectors distilled from the model answers the rows it is sure of;
+    # A first pass with static word vectors distilled from (and fitted to) the model answers the rows it is sure of;
     # build chooses its confidence threshold by cross-validation so that the cascade's out-of-fold
     # top-1 stays within ``first_pass_tolerance`` of the full model's (all rows and real-style rows).
     first_pass: bool = False
     first_pass_tolerance: float = 0.005
-    first_pass_dims: int = 256
+    # How far the first pass's word vectors may move from the distilled ones to fit the model's
+    # sentence vectors of the references (ridge penalty; smaller fits closer).
+    first_pass_ridge: float = 0.03
 
     @classmethod
     def load(cls, path: Path) -> RankerConfig:
@@ -176,6 +178,15 @@ def is_training_row(reference: Reference) -> bool:
     return reference.source not in ("definition", "name", "faq")
 
 
+def cv_folds(references: list[Reference], n_folds: int) -> list[np.ndarray]:
+    """The held-out reference positions of each fold (training rows only); none if too few rows."""
+    example_rows = np.array([i for i, r in enumerate(references) if is_training_row(r)])
+    if len(example_rows) < n_folds * 2:
+        return []
+    rng = np.random.default_rng(0)
+    return np.array_split(rng.permutation(example_rows), n_folds)
+
+
 def cross_validate(references: list[Reference], dense: np.ndarray, texts: list[str],
                    tokenizer: Tokenizer, config: RankerConfig) -> CrossValidation | None:
     """Out-of-fold ranker and head probabilities for every training row.
@@ -184,11 +195,9 @@ def cross_validate(references: list[Reference], dense: np.ndarray, texts: list[s
     (TF-IDF vocabulary and head included) that never saw it. Training rows carry the query prompt,
     so their vectors serve as queries as they are. Only the training files are used, never a dev set.
     """
-    example_rows = np.array([i for i, r in enumerate(references) if is_training_row(r)])
-    if len(example_rows) < config.cv_folds * 2:
+    folds = cv_folds(references, config.cv_folds)
+    if not folds:
         return None
-    rng = np.random.default_rng(0)
-    folds = np.array_split(rng.permutation(example_rows), config.cv_folds)
     labels = np.array([r.code for r in references], dtype=object)
     held_all, ranker_parts, head_parts = [], [], {c: [] for c in config.head_c}
     classes = None

@@ -25,6 +25,7 @@ from classifier.engine.index import (
     Features,
     RankerConfig,
     cross_validate,
+    cv_folds,
     data_inputs,
     default_encoder,
     encode_references,
@@ -119,7 +120,7 @@ def first_pass_record(first: Classifier, threshold: float, style: StyleRouter | 
     """What the manifest says about the first pass: its model's identity and hash, and its threshold."""
     static = first.features.encoder
     return {"model": static.name, "sha256": static.sha256(), "teacher": static.teacher, "words": len(static.words),
-            "dims": int(static.vectors.shape[1]), "threshold": threshold, "cv_top1": first.manifest.get("cv_top1"),
+            "dims": int(static.vectors.shape[1]), "ridge": first.config.first_pass_ridge, "threshold": threshold, "cv_top1": first.manifest.get("cv_top1"),
             "style_router_cv": style.cv_ if style is not None else None}
 
 
@@ -196,13 +197,15 @@ class Classifier:
     @classmethod
     def build(cls, settings: Settings | None = None, *, encoder: Encoder | None = None,
               config: RankerConfig | None = None, extra_examples: Sequence[Example] = (),
-              provenance: dict | None = None, progress: Progress | None = None) -> Classifier:
+              provenance: dict | None = None, progress: Progress | None = None,
+            reference_vectors: np.ndarray | None = None) -> Classifier:
         """Fit the index from the data files; ``extra_examples`` are approved reviewer decisions.
 
         Decisions form their own layer: a description that (nearly) repeats a reviewed one takes
         the reviewer's answer, and nothing else changes, because the ranker, its TF-IDF vocabulary,
         the head, the detectors and the calibration are fitted on the data files alone.
         ``provenance`` says where the decisions came from and goes into the manifest.
+        ``reference_vectors`` stand in for encoding the references (the first pass's held-out vectors).
         """
         settings = settings or Settings.from_env()
         say = progress or (lambda _m: None)
@@ -213,9 +216,12 @@ class Classifier:
         examples = training_examples(settings, taxonomy)
         references = build_references(taxonomy, faq_precedents(settings.faq_path), examples)
         encoder = encoder or default_encoder(settings, fetch=True)
-        say(f"encoding {len(references)} reference texts with {encoder.name}")
         texts = [normalise(r.text) for r in references]
-        dense = encode_references(encoder, references, texts)
+        if reference_vectors is None:
+            say(f"encoding {len(references)} reference texts with {encoder.name}")
+            dense = encode_references(encoder, references, texts)
+        else:
+            dense = reference_vectors
         tokenizer = Tokenizer(tokenizer_words(taxonomy))
         vectorizer = make_vectorizer(tokenizer).fit(texts)
         features = Features(encoder, vectorizer, config.dense_weight, config.lexical_weight)
@@ -265,10 +271,12 @@ class Classifier:
         built.oof = oof
         if config.first_pass:
             say("distilling the first pass's word vectors from the model (once; cached afterwards)")
-            static = distill(encoder, texts, tokenizer, dims=config.first_pass_dims)
+            static, held_out = distill(encoder, texts, tokenizer, dense, cv_folds(references, config.cv_folds),
+                                       ridge=config.first_pass_ridge)
             say(f"building the first pass ({len(static.words)} words, {static.vectors.shape[1]} dimensions)")
             first = cls.build(settings, encoder=static, config=replace(config, first_pass=False),
-                              extra_examples=extra_examples, provenance=provenance, progress=progress)
+                              extra_examples=extra_examples, provenance=provenance, progress=progress,
+                              reference_vectors=held_out)
             threshold = choose_threshold(first.oof, oof, config.first_pass_tolerance) if first.oof and oof else NEVER
             built.first_pass, built.first_pass_threshold = first, threshold
             built.style = StyleRouter.fit(first.ranker.index_[train_rows],
