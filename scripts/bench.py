@@ -114,26 +114,30 @@ def unique_descriptions(settings: Settings, n: int) -> list[str]:
     return pd.Series(texts).sample(frac=1.0, random_state=0).tolist()[:n]
 
 
-def speed(clf: Classifier, texts: list[str], singles: list[str]) -> dict:
-    """Each path over the same unique descriptions, uncached; single-description latency per path."""
+def speed(clf: Classifier, texts: list[str], singles: dict[str, list[str]]) -> dict:
+    """Each path over the same unique descriptions, uncached; single-description latency per path,
+    over both styles together and per style (``singles`` maps a style to its descriptions)."""
     inner = clf.features.encoder.inner
     measuring = clf.with_encoder(inner)  # no embedding cache, no stored answers: compute only
     inner.encode(["載入模型"], "query")  # loading is cold start, not throughput
-    result: dict = {"batch_rows": len(texts), "paths": {}}
+    result: dict = {"batch_rows": len(texts), "single_rows": {k: len(v) for k, v in singles.items()}, "paths": {}}
+    mixed = [(style, text) for pair in zip(*[[(k, t) for t in v] for k, v in singles.items()]) for style, text in pair]
     for name, path in PATH_SYSTEMS:
-        one = []
-        for i, text in enumerate(singles):
+        one: dict[str, list[float]] = {style: [] for style in singles}
+        for i, (style, text) in enumerate(mixed):
             t0 = time.perf_counter()
             measuring.classify(f"{text}（{i}·{path}）", path=path)
-            one.append(time.perf_counter() - t0)
+            one[style].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         predictions = measuring.classify_many(texts, path=path)
         batch = time.perf_counter() - t0
+        every = [t for times in one.values() for t in times]
         result["paths"][name] = {"rows_per_s": round(len(texts) / batch, 1), "seconds_per_row": batch / len(texts),
-                                 "single_p50_ms": _median_ms(one), "single_p95_ms": _p95_ms(one),
+                                 "single_p50_ms": _median_ms(every), "single_p95_ms": _p95_ms(every),
+                                 "single_p50_ms_by_style": {style: _median_ms(t) for style, t in one.items()},
                                  "answered_by_first_pass": first_pass_share(predictions)}
     encode_only = []
-    for text in singles[:20]:
+    for _style, text in mixed[:20]:
         t0 = time.perf_counter()
         inner.encode([text + "。"], "query")
         encode_only.append(time.perf_counter() - t0)
@@ -243,7 +247,9 @@ def main() -> int:
         answers[key] = {**by_path, "gold": [set(str(c).split(";")) for c in frame["code"]]}
     if not args.skip_speed:
         texts = unique_descriptions(settings, args.rows)
-        singles = (dev["text"].tolist() + sets.get("real_dev", dev)["text"].tolist())[::3][:args.repeats]
+        # half team style, half real style, taken evenly through each set
+        half = max(args.repeats // len(sets), 1)
+        singles = {key: frame["text"].tolist()[::max(len(frame) // half, 1)][:half] for key, frame in sets.items()}
         result["speed"] = speed(loaded, texts, singles)
         result["rerun"] = rerun(loaded, texts)
         seconds = {name: r["seconds_per_row"] for name, r in result["speed"]["paths"].items()}

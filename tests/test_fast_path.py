@@ -148,6 +148,20 @@ def test_every_answer_says_which_path_gave_it(stub_classifier):
         assert a == expected
 
 
+def test_why_not_agrees_with_the_pass_that_answered(stub_classifier):
+    clf = stub_classifier.with_encoder(stub_classifier.features.encoder)
+    paths = set()
+    for text in TEXTS:
+        p = clf.classify(text)
+        paths.add(p.answered_by)
+        other = p.suggestions[1].code
+        c = clf.contrast(text, other)
+        assert c.rank >= 2 and c.score == pytest.approx(p.scores[other], abs=1e-4)
+        full = clf.classify(text, path="full")
+        assert clf.contrast(text, other, path="full").score == pytest.approx(full.scores[other], abs=1e-4)
+    assert paths == {"first_pass", "full_model"}  # both kinds of answer were checked
+
+
 def test_real_style_descriptions_go_to_the_full_model(stub_classifier):
     clf = stub_classifier
     assert clf.style is not None and clf.style.cv_["accuracy"] > 0.5

@@ -58,7 +58,12 @@ def _term_pattern(term: str) -> re.Pattern:
 def _find(text: str, term: str) -> tuple[int, int] | None:
     if not term.strip():
         return None
-    match = _term_pattern(term.lower()).search(text)
+    term = term.lower()
+    if term.split() == [term] and not (_LATIN_EDGE.match(term[:1]) or _LATIN_EDGE.match(term[-1:])):
+        # what the pattern would match, without compiling one (most terms: a re-run spent half its time there)
+        start = text.find(term)
+        return (start, start + len(term)) if start >= 0 else None
+    match = _term_pattern(term).search(text)
     return match.span() if match else None
 
 

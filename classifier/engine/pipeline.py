@@ -590,8 +590,12 @@ class Classifier:
         return terms, precedents
 
     # ----------------------------------------------------------------- explain more
-    def contrast(self, text: str, code: str) -> Contrast:
-        """Why not ``code``: its rank and score for this description, and what the text lacks for it."""
+    def contrast(self, text: str, code: str, *, path: str = "auto") -> Contrast:
+        """Why not ``code``: its rank and score for this description, and what the text lacks for it,
+        scored by the pass that answers the description, so they agree with the suggestions shown."""
+        if path != "full" and self.first_pass is not None \
+                and self.classify(text, path=path).answered_by == "first_pass":
+            return self.first_pass.contrast(text, code, path="full")
         return alternatives.contrast(self, text, code)
 
     def services(self, text: str, prediction: Prediction | None = None, *,
