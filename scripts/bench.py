@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -120,8 +121,9 @@ def speed(clf: Classifier, texts: list[str], singles: dict[str, list[str]]) -> d
     inner = clf.features.encoder.inner
     measuring = clf.with_encoder(inner)  # no embedding cache, no stored answers: compute only
     inner.encode(["載入模型"], "query")  # loading is cold start, not throughput
-    result: dict = {"batch_rows": len(texts), "single_rows": {k: len(v) for k, v in singles.items()}, "paths": {}}
-    mixed = [(style, text) for pair in zip(*[[(k, t) for t in v] for k, v in singles.items()]) for style, text in pair]
+    streams = [[(style, text) for text in chosen] for style, chosen in singles.items()]
+    mixed = [pair for row in zip(*streams) for pair in row]  # the styles take turns
+    result: dict = {"batch_rows": len(texts), "single_rows": dict(Counter(style for style, _ in mixed)), "paths": {}}
     for name, path in PATH_SYSTEMS:
         one: dict[str, list[float]] = {style: [] for style in singles}
         for i, (style, text) in enumerate(mixed):

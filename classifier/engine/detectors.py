@@ -19,6 +19,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from classifier.engine.embedding import unit_rows
 from classifier.errors import DataFileError
 from classifier.records import Example, RuleHit
 
@@ -202,8 +203,7 @@ class _Linearised:
             families.append(family)
             folds.append(len(parts))
         linear = cls(families, np.stack(columns, axis=1), np.array(intercepts), np.array(a), np.array(b), folds)
-        probe = np.random.default_rng(0).normal(size=(3, linear.weights.shape[0]))
-        probe /= np.linalg.norm(probe, axis=1, keepdims=True)
+        probe = unit_rows(np.random.default_rng(0).normal(size=(3, linear.weights.shape[0])))
         found = linear.predict(probe)
         for family, model in models.items():
             if not np.allclose(found[family], model.predict_proba(probe)[:, 1], atol=1e-9):

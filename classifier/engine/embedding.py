@@ -87,8 +87,13 @@ class HashingEncoder:
             for gram in grams:
                 if gram.strip():
                     out[row, zlib.crc32(gram.encode("utf-8")) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1.0, norms)
+        return unit_rows(out)
+
+
+def unit_rows(rows: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1; an all-zero row (a text with nothing to encode) stays zero."""
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1.0, norms)
 
 
 def fingerprint_of(encoder: Encoder) -> str:
@@ -112,6 +117,15 @@ def select_by_keys(conn: sqlite3.Connection, table: str, column: str, keys: list
     return rows
 
 
+def open_table(path: Path, schema: str, *, timeout: float) -> sqlite3.Connection:
+    """A connection to the SQLite file at ``path`` (made, with its folder, if missing) whose table
+    ``schema`` creates when it is not there yet."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=timeout)
+    conn.execute(schema)
+    return conn
+
+
 class CachedEncoder:
     """Encode each distinct text once: an in-memory map, backed by SQLite when a path is given."""
 
@@ -128,10 +142,8 @@ class CachedEncoder:
     def _connect(self) -> sqlite3.Connection | None:
         if self.path is None:
             return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
-        return conn
+        return open_table(self.path, "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)",
+                          timeout=30)
 
     def encode(self, texts: list[str], kind: Kind) -> np.ndarray:
         keys = [text_key(self.fingerprint, kind, t) for t in texts]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.engine.embedding import resolve_model_path
+from classifier.engine.embedding import resolve_model_path, unit_rows
 from classifier.engine.model_store import MODEL_DIRNAME, Progress, sha256_file, verify_model_dir
 from classifier.errors import ModelFetchError
 from classifier.settings import BASE_MODEL
@@ -283,8 +283,7 @@ class OnnxEncoder:
             if out is None:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1.0, norms)
+        return unit_rows(out)
 
     def encode(self, texts: list[str], kind: str) -> np.ndarray:
         if not texts:

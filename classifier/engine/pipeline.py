@@ -120,7 +120,8 @@ def first_pass_record(first: Classifier, threshold: float, style: StyleRouter | 
     """What the manifest says about the first pass: its model's identity and hash, and its threshold."""
     static = first.features.encoder
     return {"model": static.name, "sha256": static.sha256(), "teacher": static.teacher, "words": len(static.words),
-            "dims": int(static.vectors.shape[1]), "ridge": first.config.first_pass_ridge, "threshold": threshold, "cv_top1": first.manifest.get("cv_top1"),
+            "dims": int(static.vectors.shape[1]), "ridge": first.config.first_pass_ridge, "threshold": threshold,
+            "cv_top1": first.manifest.get("cv_top1"),
             "style_router_cv": style.cv_ if style is not None else None}
 
 
@@ -198,7 +199,7 @@ class Classifier:
     def build(cls, settings: Settings | None = None, *, encoder: Encoder | None = None,
               config: RankerConfig | None = None, extra_examples: Sequence[Example] = (),
               provenance: dict | None = None, progress: Progress | None = None,
-            reference_vectors: np.ndarray | None = None) -> Classifier:
+              reference_vectors: np.ndarray | None = None) -> Classifier:
         """Fit the index from the data files; ``extra_examples`` are approved reviewer decisions.
 
         Decisions form their own layer: a description that (nearly) repeats a reviewed one takes

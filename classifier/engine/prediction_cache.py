@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from classifier.engine.embedding import select_by_keys
+from classifier.engine.embedding import open_table, select_by_keys
 from classifier.records import Prediction
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS predictions (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -41,10 +41,7 @@ class PredictionCache:
         if self.path is None:
             return None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=5)
-            conn.execute(SCHEMA)
-            return conn
+            return open_table(self.path, SCHEMA, timeout=5)
         except (OSError, sqlite3.Error):
             return None
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
-from classifier.engine.embedding import Encoder
+from classifier.engine.embedding import Encoder, unit_rows
 from classifier.engine.lexical import Tokenizer
 
 # Words are encoded bare: no query or document prompt (the model's prompts are for sentences).
@@ -69,8 +69,7 @@ class StaticEncoder:
             ids = self.ids(text)
             if ids:
                 out[row] = self.vectors[ids].mean(axis=0)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1.0, norms)
+        return unit_rows(out)
 
 
 def vocabulary(texts: Iterable[str], tokenizer: Tokenizer, min_count: int = 2) -> tuple[list[str], np.ndarray]:
@@ -106,16 +105,10 @@ def fit_vectors(means: sparse.csr_matrix, prior: np.ndarray, targets: np.ndarray
     on the change, solved in its dual form: there are far fewer texts than words)."""
     guess = means @ prior
     scale = float((guess * targets).sum() / max((guess * guess).sum(), 1e-12))
-    prior = prior * scale
-    residual = targets - means @ prior
+    residual = targets - guess * scale
     gram = (means @ means.T).toarray()
     gram[np.diag_indices_from(gram)] += ridge
-    return prior + means.T @ np.linalg.solve(gram, residual)
-
-
-def _unit(rows: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms == 0, 1.0, norms)
+    return prior * scale + means.T @ np.linalg.solve(gram, residual)
 
 
 def distill(teacher: Encoder, texts: list[str], tokenizer: Tokenizer, targets: np.ndarray,
@@ -144,9 +137,9 @@ def distill(teacher: Encoder, texts: list[str], tokenizer: Tokenizer, targets: n
     means = mean_matrix(StaticEncoder(words, prior, tokenizer, name), texts)
     targets = np.asarray(targets, dtype=np.float64)
     vectors = fit_vectors(means, prior, targets, ridge)
-    held_out = _unit(np.asarray(means @ vectors))
+    held_out = unit_rows(np.asarray(means @ vectors))
     for held in folds:
         keep = np.setdiff1d(np.arange(len(texts)), held)
         fold_vectors = fit_vectors(means[keep], prior, targets[keep], ridge)
-        held_out[held] = _unit(np.asarray(means[held] @ fold_vectors))
+        held_out[held] = unit_rows(np.asarray(means[held] @ fold_vectors))
     return StaticEncoder(words, vectors.astype(np.float32), tokenizer, name), held_out.astype(np.float32)

@@ -51,12 +51,12 @@ def speed_table(result: dict) -> str:
     speed = result.get("speed")
     if not speed:
         return "_Speed was not measured in this run (`--skip-speed`)._"
-    styles = list(speed.get("single_rows", {}))
-    by_style = " · ".join(f"{s} ({n})" for s, n in speed.get("single_rows", {}).items())
+    single_rows = speed.get("single_rows", {})
+    by_style = " · ".join(f"{s} ({n})" for s, n in single_rows.items())
     lines = [f"| path | batch rows/s ({speed['batch_rows']} unique descriptions) | single description p50 / p95 | "
              f"single p50 by set: {by_style or '—'} | answered by the first pass (batch) |", "|---|---|---|---|---|"]
     for name, r in speed["paths"].items():
-        per = " · ".join(f"{r['single_p50_ms_by_style'][s]} ms" for s in styles) if styles else "—"
+        per = " · ".join(f"{r['single_p50_ms_by_style'][s]} ms" for s in single_rows) if single_rows else "—"
         lines.append(f"| {LABELS.get(name, name)} | {r['rows_per_s']} | {r['single_p50_ms']} ms / {r['single_p95_ms']} ms | "
                      f"{per} | {r['answered_by_first_pass']:.0%} |")
     rerun = result.get("rerun", {})
