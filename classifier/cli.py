@@ -26,8 +26,14 @@ def _settings(args) -> Settings:
 def _load(args):
     from classifier.engine.pipeline import Classifier
 
+    full, quick = getattr(args, "full_model", False), getattr(args, "quick", False)
+    if full and quick:
+        raise InputError("Expected at most one of --full-model and --quick; found both. Choose one.",
+                         reason="conflicting_options")
     clf = Classifier.load(_settings(args))
-    return clf.without_first_pass() if getattr(args, "full_model", False) else clf
+    if quick:
+        return clf.quick()
+    return clf.without_first_pass() if full else clf
 
 
 def _say(message: str) -> None:
@@ -287,6 +293,9 @@ def _common_options(parser: argparse.ArgumentParser, default) -> None:
                         help="language of messages and readable columns: zh (Traditional Chinese, default) or en")
     parser.add_argument("--full-model", action="store_true", default=default(False),
                         help="answer every row with the full model, skipping the fast first pass (slower; for audits)")
+    parser.add_argument("--quick", action="store_true", default=default(False),
+                        help="answer every row with the fast first pass only (hundreds of rows/s); rows it is not "
+                             "sure of are flagged full_model_pending for review instead of going to the full model")
 
 
 def build_parser() -> argparse.ArgumentParser:

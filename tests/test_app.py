@@ -125,6 +125,16 @@ def test_batch_big5_round_trip(app):
     assert "完成：3 列" in app.success[0].value
 
 
+def test_batch_quick_mode_answers_with_the_first_pass(app):
+    frame = pd.DataFrame({"text": ["人臉辨識打卡系統", "據報導，某銀行導入新創公司開發的智慧客服系統，供內部員工查詢規章。"]})
+    _upload(app, "in.csv", frame.to_csv(index=False).encode("utf-8-sig"))
+    app.toggle(key="batch_quick").set_value(True).run()
+    app.button(key="batch_run").click().run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert table["text"].tolist() == frame["text"].tolist() and set(table["answered_by"]) == {"first_pass"}
+
+
 def test_batch_filters(app):
     frame = pd.DataFrame({"text": ["人臉辨識打卡系統", "RFID 無人店", "AI 預測設備故障"]})
     _upload(app, "in.csv", frame.to_csv(index=False).encode("utf-8-sig"))

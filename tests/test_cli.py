@@ -84,6 +84,26 @@ def test_batch_round_trip_big5_in_bom_out(cli_env, tmp_path, capsys):
     assert "說明文字「說明」" in err and "已寫出 3 列" in err
 
 
+def test_quick_batch_answers_every_row_with_the_first_pass(cli_env, tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    texts = ["人臉辨識打卡", "據報導，某銀行去年導入由新創公司開發的智慧客服系統，用於內部員工查詢人事規章。", "AI瑕疵檢測"]
+    pd.DataFrame({"text": texts}).to_csv(source, index=False)
+    assert main(["batch", str(source), str(tmp_path / "quick.csv"), "--quick"]) == 0
+    assert main(["batch", str(source), str(tmp_path / "default.csv")]) == 0
+    quick, default = (pd.read_csv(tmp_path / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+                      for name in ("quick.csv", "default.csv"))
+    assert quick["text"].tolist() == texts and set(quick["answered_by"]) == {"first_pass"}
+    handed_on = default["answered_by"] == "full_model"
+    assert handed_on.any()
+    assert quick.loc[handed_on, "review_reasons"].str.contains("full_model_pending").all()
+    assert not quick.loc[~handed_on, "review_reasons"].str.contains("full_model_pending").any()
+
+
+def test_quick_and_full_model_together_are_refused(cli_env, capsys):
+    assert main(["classify", "人臉辨識打卡", "--quick", "--full-model"]) == 2
+    assert "--quick" in one_line_error(capsys)
+
+
 def test_no_bom_opts_out(cli_env, tmp_path):
     source = tmp_path / "in.csv"
     source.write_text("text\n人臉辨識打卡\n", encoding="utf-8")

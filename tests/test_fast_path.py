@@ -11,7 +11,7 @@ import pytest
 from classifier.engine.cascade import NEVER, OutOfFold, accepts, choose_threshold
 from classifier.engine.embedding import HashingEncoder
 from classifier.engine.lexical import Tokenizer
-from classifier.engine.pipeline import Classifier
+from classifier.engine.pipeline import PENDING, Classifier
 from classifier.engine.prediction_cache import PredictionCache
 from classifier.engine.static_model import StaticEncoder, distill
 from classifier.errors import ArtifactError
@@ -171,6 +171,28 @@ def test_real_style_descriptions_go_to_the_full_model(stub_classifier):
     X = clf.first_pass.features.transform([news, vendor], "query")
     assert list(clf.style.is_real_style(X)) == [True, False]
     assert clf.classify(news).answered_by == "full_model"
+
+
+def test_quick_mode_flags_what_the_default_path_would_hand_on(stub_classifier):
+    clf = stub_classifier.with_encoder(stub_classifier.features.encoder)
+    texts = TEXTS + ["據報導，某銀行去年導入由新創公司開發的智慧客服系統，用於內部員工查詢人事規章。"]
+    auto = clf.classify_many(texts)
+    first = clf.classify_many(texts, path="first_pass")
+    quick = clf.quick().classify_many(texts)
+    assert {p.answered_by for p in quick} == {"first_pass"}
+    assert {p.answered_by for p in auto} == {"first_pass", "full_model"}  # both kinds of row were checked
+    for q, a, f in zip(quick, auto, first):
+        assert q.suggestions == f.suggestions and q.verdict == f.verdict
+        if a.answered_by == "first_pass":
+            assert q == a  # the rows it is sure of get the default path's very answer
+        else:
+            assert q.needs_review and q.review_reasons == (*f.review_reasons, PENDING)
+    assert clf.quick().classify(texts[-1]).answered_by == "first_pass"  # one description: the same rule
+
+
+def test_quick_mode_needs_a_first_pass(stub_classifier):
+    with pytest.raises(ValueError, match="first pass"):
+        stub_classifier.without_first_pass().quick()
 
 
 def test_an_unknown_path_is_refused(stub_classifier):

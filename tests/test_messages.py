@@ -85,6 +85,7 @@ def test_every_review_reason_and_verdict_has_words(lang):
     for module in (pipeline, reclassify):
         source = open(module.__file__, encoding="utf-8").read()
         reasons |= set(re.findall(r'reasons\.append\("([a-z_]+)"\)', source))
+    reasons.add(pipeline.PENDING)
     assert {"low_confidence", "registered_ruling", "registered_differs"} <= reasons
     for reason in reasons:
         assert review_label(reason, lang) != reason and t(f"review_why_{reason}", lang)

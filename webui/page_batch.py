@@ -40,7 +40,9 @@ def render(clf) -> None:
     id_column = st.selectbox(t("batch_id_col", lang), id_choices, index=default_id, key="batch_id_column")
     lead = [c for c in (id_column, text_column) if c in columns]
 
-    digest = hashlib.sha256(raw + text_column.encode()).hexdigest()
+    quick = clf.first_pass is not None and st.toggle(t("batch_quick", lang), key="batch_quick",
+                                                     help=t("batch_quick_help", lang))
+    digest = hashlib.sha256(raw + text_column.encode() + (b"\x00quick" if quick else b"")).hexdigest()
     if st.button(t("batch_run", lang), type="primary", key="batch_run"):
         bar = st.progress(0.0, text=t("batch_progress", lang, done=0, total=len(frame)))
         done = [0]
@@ -50,7 +52,7 @@ def render(clf) -> None:
             bar.progress(done[0] / max(len(frame), 1), text=t("batch_progress", lang, done=done[0], total=len(frame)))
 
         try:
-            result = classify_frame(clf, frame, text_column=text_column, chunk_rows=64, progress=advance,
+            result = classify_frame(clf.quick() if quick else clf, frame, text_column=text_column, chunk_rows=64, progress=advance,
                                     id_column=id_column if id_column in columns else None, lang=lang)
         except InputError as exc:
             fail(exc, lang)

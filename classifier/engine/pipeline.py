@@ -55,8 +55,11 @@ from classifier.taxonomy.references import Reference, build_references
 
 Progress = Callable[[str], None]
 # "auto": the first pass answers what it is sure of and the full model the rest; "full": the full
-# model answers every row; "first_pass": the first pass answers every row (for measurements).
-PATHS = ("auto", "full", "first_pass")
+# model answers every row; "first_pass": the first pass answers every row (for measurements);
+# "quick": the first pass answers every row, and the rows "auto" would hand to the full model are
+# flagged ``full_model_pending`` for review instead (triage in minutes; see ``Classifier.quick``).
+PATHS = ("auto", "full", "first_pass", "quick")
+PENDING = "full_model_pending"
 # Training rows written in the styles users bring (news, case studies…), as opposed to team style.
 REAL_STYLE_SOURCES = ("real", "ruling")
 _SEP = "\x1f"  # joins the saved words of one reference text
@@ -163,6 +166,7 @@ class Classifier:
         self.taxonomy = taxonomy
         self.first_pass = first_pass
         self.first_pass_threshold = first_pass_threshold
+        self.default_path = "auto"  # the path classify_many takes when none is given
         self.oof: OutOfFold | None = None  # set by build, for choosing the first pass's threshold
         self.style: StyleRouter | None = None
         self.cache = PredictionCache(str((manifest or {}).get("index_sha256", "")) or f"unsaved-{id(self)}")
@@ -394,18 +398,33 @@ class Classifier:
             clone.cache = PredictionCache(self.cache.identity + "|full-model", self.cache.path)
         return clone
 
+    def quick(self) -> Classifier:
+        """The same index answering every row with the first pass (``--quick``, the page's quick
+        mode): a row the default path would hand to the full model keeps the first pass's answer,
+        flagged ``full_model_pending`` for review. The rows it leaves unflagged are exactly the ones
+        the default path answers with the first pass, so a registry is triaged in minutes and
+        nothing unsure passes without review."""
+        if self.first_pass is None:
+            raise ValueError("Expected an index with a first pass for quick mode; found none. "
+                             "Rebuild it with `python -m classifier build`.")
+        clone = copy.copy(self)
+        clone.default_path = "quick"
+        return clone
+
     # ----------------------------------------------------------------- classify
-    def classify(self, text: str, *, top_k: int | None = None, path: str = "auto") -> Prediction:
+    def classify(self, text: str, *, top_k: int | None = None, path: str | None = None) -> Prediction:
         """Classify one description; raises InputError when it cannot be classified."""
         return self.classify_many([text], top_k=top_k, path=path)[0]
 
     def classify_many(self, texts: Sequence[str], *, top_k: int | None = None, batch_size: int = 64,
-                      progress: Callable[[int], None] | None = None, path: str = "auto") -> list[Prediction]:
+                      progress: Callable[[int], None] | None = None, path: str | None = None) -> list[Prediction]:
         """Classify many descriptions in order; raises InputError naming the first bad position.
 
         Each distinct normalised text is classified once, and an answer given before (by this index,
-        on this path) is reused. ``path`` is one of PATHS; every prediction records which answered it.
+        on this path) is reused. ``path`` is one of PATHS (default: this instance's, "auto" unless
+        made by ``quick``); every prediction records which answered it.
         """
+        path = path or self.default_path
         if path not in PATHS:
             raise ValueError(f"Expected path to be one of {PATHS}; found {path!r}.")
         prepared = []
@@ -450,6 +469,10 @@ class Classifier:
             else np.zeros(len(normalised), dtype=bool)
         unsure = [i for i, p in enumerate(first) if real_style[i] or not accepts(p, self.first_pass_threshold)]
         if not unsure:
+            return first
+        if path == "quick":
+            for i in unsure:
+                first[i] = replace(first[i], needs_review=True, review_reasons=(*first[i].review_reasons, PENDING))
             return first
         for i, prediction in zip(unsure, self._predict_batch([normalised[i] for i in unsure], k)[0]):
             first[i] = prediction
@@ -591,9 +614,10 @@ class Classifier:
         return terms, precedents
 
     # ----------------------------------------------------------------- explain more
-    def contrast(self, text: str, code: str, *, path: str = "auto") -> Contrast:
+    def contrast(self, text: str, code: str, *, path: str | None = None) -> Contrast:
         """Why not ``code``: its rank and score for this description, and what the text lacks for it,
         scored by the pass that answers the description, so they agree with the suggestions shown."""
+        path = path or self.default_path
         if path != "full" and self.first_pass is not None \
                 and self.classify(text, path=path).answered_by == "first_pass":
             return self.first_pass.contrast(text, code, path="full")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-SYSTEMS = ("full system", "full model only", "first pass only", "lexical only", "names only")
-LABELS = {"full system": "default (first pass, then full model)"}
+SYSTEMS = ("full system", "full model only", "first pass only", "quick mode", "lexical only", "names only")
+LABELS = {"full system": "default (first pass, then full model)",
+          "quick mode": "quick mode (`--quick`: first pass only, unsure rows flagged)"}
 DEV_SETS = (("dev_eval", "dev_eval (team style)"), ("real_dev", "real_dev (real style)"))
 
 
