@@ -55,12 +55,20 @@ def _term_pattern(term: str) -> re.Pattern:
     return re.compile(body)
 
 
+@lru_cache(maxsize=16384)
+def _plain(term: str) -> tuple[str, bool]:
+    """The term lower-cased, and whether plain ``str.find`` matches exactly what its pattern would:
+    one word with no Latin letter or digit at either edge (most terms)."""
+    term = term.lower()
+    return term, term.split() == [term] and not (_LATIN_EDGE.match(term[:1]) or _LATIN_EDGE.match(term[-1:]))
+
+
 def _find(text: str, term: str) -> tuple[int, int] | None:
     if not term.strip():
         return None
-    term = term.lower()
-    if term.split() == [term] and not (_LATIN_EDGE.match(term[:1]) or _LATIN_EDGE.match(term[-1:])):
-        # what the pattern would match, without compiling one (most terms: a re-run spent half its time there)
+    term, plain = _plain(term)
+    if plain:
+        # no pattern compiled: a re-run spent half its time compiling them
         start = text.find(term)
         return (start, start + len(term)) if start >= 0 else None
     match = _term_pattern(term).search(text)
